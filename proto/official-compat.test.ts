@@ -10,13 +10,15 @@ import { equals, fromBinary, ScalarType, toBinary, type DescField, type DescMess
 import { beforeAll, describe, expect, test } from 'vitest';
 import { canonicalBytes } from './tests/canonical.js';
 import { compareWithOfficial } from './tests/compare.js';
-import { loadCoverage, loadOfficialCodec, loadOurMessages, type CoverageEntry } from './tests/load.js';
+import { loadCoverage, loadOfficialCodec, loadOurMessages, officialEntry, type CoverageEntry } from './tests/load.js';
 import { officialFields, type OfficialField } from './tests/official-fields.js';
 import { populate, variantCount } from './tests/populate.js';
 
 const messages = await loadOurMessages();
 const coverage = loadCoverage();
-const official = [...messages.values()].filter((m) => coverage[m.typeName]);
+const official = [...messages.values()].filter((m) => officialEntry(coverage, m.typeName));
+/** Deliberately not compared (coverage.json says why); nested occurrences are compared by presence only. */
+const skip = new Set(Object.keys(coverage).filter((name) => typeof coverage[name] === 'string'));
 
 describe('proto coverage', () => {
   test('default: every message we define is listed in proto/coverage.json', () => {
@@ -46,7 +48,7 @@ describe('proto coverage', () => {
       'xmtp.mls.message_contents.GroupMetadataV1',
       'xmtp.mls.message_contents.EncodedContent',
     ]) {
-      expect(coverage[name], name).toBeTruthy();
+      expect(officialEntry(coverage, name), name).toBeDefined();
     }
   });
 });
@@ -67,11 +69,11 @@ describe.each(official.map((m) => [m.typeName, m] as const))('%s', (_name, desc)
       const value = populate(desc, variant);
       const bytes = toBinary(desc, value);
       const decoded = codec.decode(bytes);
-      expect(compareWithOfficial(desc, value, decoded), `variant ${variant}`).toEqual([]);
+      expect(compareWithOfficial(desc, value, decoded, skip), `variant ${variant}`).toEqual([]);
 
       const back = codec.encode(decoded).finish();
       const ours = fromBinary(desc, back);
-      expect(compareWithOfficial(desc, ours, decoded), `variant ${variant} reverse`).toEqual([]);
+      expect(compareWithOfficial(desc, ours, decoded, skip), `variant ${variant} reverse`).toEqual([]);
       expect(equals(desc, ours, value), `variant ${variant} equals`).toBe(true);
       // Same bytes once field order is normalised: ts-proto writes in declaration order, we (like
       // libxmtp's prost) write in tag order; upstream declares EncodedContent's fields out of order.

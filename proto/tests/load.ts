@@ -51,8 +51,24 @@ export interface CoverageEntry {
   readonly export: string;
 }
 
-export function loadCoverage(): Record<string, CoverageEntry | null> {
-  return JSON.parse(readFileSync(path.join(ROOT, 'proto/coverage.json'), 'utf8')) as Record<string, CoverageEntry | null>;
+/**
+ * proto/coverage.json: for every message we define, the @xmtp/proto codec to compare it with, or
+ * `null` when that package lacks it, or a string saying why it is deliberately not compared.
+ */
+export type Coverage = Record<string, CoverageEntry | string | null>;
+
+export function loadCoverage(): Coverage {
+  return JSON.parse(readFileSync(path.join(ROOT, 'proto/coverage.json'), 'utf8')) as Coverage;
+}
+
+export function officialEntry(coverage: Coverage, name: string): CoverageEntry | undefined {
+  const entry = coverage[name];
+  return typeof entry === 'object' && entry !== null ? entry : undefined;
+}
+
+/** Loads any export (codec or enum object) of an @xmtp/proto CJS module. */
+export function loadOfficialExport(module: string, name: string): unknown {
+  return (require(path.join(XMTP_PROTO_CJS, module)) as Record<string, unknown>)[name];
 }
 
 const require = createRequire(import.meta.url);

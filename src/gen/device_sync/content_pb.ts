@@ -8,7 +8,7 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ConsentSave } from "./consent_backup_pb.js";
 import { file_device_sync_consent_backup } from "./consent_backup_pb.js";
-import type { ArchiveOptions, BackupElementSelection, BackupMetadataSave } from "./device_sync_pb.js";
+import type { BackupElementSelection, BackupMetadataSave, BackupOptions } from "./device_sync_pb.js";
 import { file_device_sync_device_sync } from "./device_sync_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file device_sync/content.proto.
  */
 export const file_device_sync_content: GenFile = /*@__PURE__*/
-  fileDesc("ChlkZXZpY2Vfc3luYy9jb250ZW50LnByb3RvEhh4bXRwLmRldmljZV9zeW5jLmNvbnRlbnQirQIKEURldmljZVN5bmNDb250ZW50Ej4KB3JlcXVlc3QYASABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuRGV2aWNlU3luY1JlcXVlc3RIABJGCgthY2tub3dsZWRnZRgCIAEoCzIvLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jQWNrbm93bGVkZ2VIABI6CgVyZXBseRgDIAEoCzIpLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jUmVwbHlIABJJChJwcmVmZXJlbmNlX3VwZGF0ZXMYBCABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuUHJlZmVyZW5jZVVwZGF0ZXNIAEIJCgdjb250ZW50IisKFURldmljZVN5bmNBY2tub3dsZWRnZRISCgpyZXF1ZXN0X2lkGAEgASgJIlAKEVByZWZlcmVuY2VVcGRhdGVzEjsKB3VwZGF0ZXMYASADKAsyKi54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuUHJlZmVyZW5jZVVwZGF0ZSKWAQoQUHJlZmVyZW5jZVVwZGF0ZRI/Cgdjb25zZW50GAEgASgLMiwueG10cC5kZXZpY2Vfc3luYy5jb25zZW50X2JhY2t1cC5Db25zZW50U2F2ZUgAEjcKBGhtYWMYAiABKAsyJy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuSG1hY0tleVVwZGF0ZUgAQggKBnVwZGF0ZSIqChZWMVVzZXJQcmVmZXJlbmNlVXBkYXRlEhAKCGNvbnRlbnRzGAEgAygMIjIKDUhtYWNLZXlVcGRhdGUSCwoDa2V5GAEgASgMEhQKDGN5Y2xlZF9hdF9ucxgCIAEoAyKuAQoRRGV2aWNlU3luY1JlcXVlc3QSCwoDcGluGAEgASgJEhIKCnNlcnZlcl91cmwYAiABKAkSRQoPZGVwcmVjYXRlZF9raW5kGAMgASgOMigueG10cC5kZXZpY2Vfc3luYy5CYWNrdXBFbGVtZW50U2VsZWN0aW9uQgIYARIxCgdvcHRpb25zGAQgASgLMiAueG10cC5kZXZpY2Vfc3luYy5BcmNoaXZlT3B0aW9ucyKFAgoPRGV2aWNlU3luY1JlcGx5EhIKCnJlcXVlc3RfaWQYASABKAkSCwoDdXJsGAIgASgJEkMKDmVuY3J5cHRpb25fa2V5GAMgASgLMisueG10cC5kZXZpY2Vfc3luYy5jb250ZW50LkRldmljZVN5bmNLZXlUeXBlEhgKDHRpbWVzdGFtcF9ucxgEIAEoBEICGAESOgoEa2luZBgFIAEoDjIoLnhtdHAuZGV2aWNlX3N5bmMuQmFja3VwRWxlbWVudFNlbGVjdGlvbkICGAESNgoIbWV0YWRhdGEYBiABKAsyJC54bXRwLmRldmljZV9zeW5jLkJhY2t1cE1ldGFkYXRhU2F2ZSIxChFEZXZpY2VTeW5jS2V5VHlwZRIVCgthZXNfMjU2X2djbRgBIAEoDEgAQgUKA2tleWIGcHJvdG8z", [file_device_sync_consent_backup, file_device_sync_device_sync]);
+  fileDesc("ChlkZXZpY2Vfc3luYy9jb250ZW50LnByb3RvEhh4bXRwLmRldmljZV9zeW5jLmNvbnRlbnQirQIKEURldmljZVN5bmNDb250ZW50Ej4KB3JlcXVlc3QYASABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuRGV2aWNlU3luY1JlcXVlc3RIABJGCgthY2tub3dsZWRnZRgCIAEoCzIvLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jQWNrbm93bGVkZ2VIABI6CgVyZXBseRgDIAEoCzIpLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jUmVwbHlIABJJChJwcmVmZXJlbmNlX3VwZGF0ZXMYBCABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuUHJlZmVyZW5jZVVwZGF0ZXNIAEIJCgdjb250ZW50IisKFURldmljZVN5bmNBY2tub3dsZWRnZRISCgpyZXF1ZXN0X2lkGAEgASgJIlAKEVByZWZlcmVuY2VVcGRhdGVzEjsKB3VwZGF0ZXMYASADKAsyKi54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuUHJlZmVyZW5jZVVwZGF0ZSKWAQoQUHJlZmVyZW5jZVVwZGF0ZRI/Cgdjb25zZW50GAEgASgLMiwueG10cC5kZXZpY2Vfc3luYy5jb25zZW50X2JhY2t1cC5Db25zZW50U2F2ZUgAEjcKBGhtYWMYAiABKAsyJy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuSG1hY0tleVVwZGF0ZUgAQggKBnVwZGF0ZSIqChZWMVVzZXJQcmVmZXJlbmNlVXBkYXRlEhAKCGNvbnRlbnRzGAEgAygMIjIKDUhtYWNLZXlVcGRhdGUSCwoDa2V5GAEgASgMEhQKDGN5Y2xlZF9hdF9ucxgCIAEoAyKjAQoRRGV2aWNlU3luY1JlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIQCghwaW5fY29kZRgCIAEoCRI2CgRraW5kGAMgASgOMigueG10cC5kZXZpY2Vfc3luYy5CYWNrdXBFbGVtZW50U2VsZWN0aW9uEjAKB29wdGlvbnMYBCABKAsyHy54bXRwLmRldmljZV9zeW5jLkJhY2t1cE9wdGlvbnMihQIKD0RldmljZVN5bmNSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEgsKA3VybBgCIAEoCRJDCg5lbmNyeXB0aW9uX2tleRgDIAEoCzIrLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jS2V5VHlwZRIYCgx0aW1lc3RhbXBfbnMYBCABKARCAhgBEjoKBGtpbmQYBSABKA4yKC54bXRwLmRldmljZV9zeW5jLkJhY2t1cEVsZW1lbnRTZWxlY3Rpb25CAhgBEjYKCG1ldGFkYXRhGAYgASgLMiQueG10cC5kZXZpY2Vfc3luYy5CYWNrdXBNZXRhZGF0YVNhdmUiMQoRRGV2aWNlU3luY0tleVR5cGUSFQoLYWVzXzI1Nl9nY20YASABKAxIAEIFCgNrZXliBnByb3RvMw", [file_device_sync_consent_backup, file_device_sync_device_sync]);
 
 /**
  * Content of xmtp.org/application/x-protobuf:1.0 in the sync group.
@@ -171,30 +171,32 @@ export const HmacKeyUpdateSchema: GenMessage<HmacKeyUpdate> = /*@__PURE__*/
 
 /**
  * Sent by an installation that wants a history archive.
+ * Fields as libxmtp 1.10 (our compatibility target) sends and reads them. Later upstream revisions
+ * reuse numbers 1 and 2 for `pin` and `server_url`; a 1.10 peer would read those as request id and
+ * pin code, so we keep 1.10's meaning.
  *
  * @generated from message xmtp.device_sync.content.DeviceSyncRequest
  */
 export type DeviceSyncRequest = Message<"xmtp.device_sync.content.DeviceSyncRequest"> & {
   /**
-   * @generated from field: string pin = 1;
+   * @generated from field: string request_id = 1;
    */
-  pin: string;
+  requestId: string;
 
   /**
-   * @generated from field: string server_url = 2;
+   * @generated from field: string pin_code = 2;
    */
-  serverUrl: string;
+  pinCode: string;
 
   /**
-   * @generated from field: xmtp.device_sync.BackupElementSelection deprecated_kind = 3 [deprecated = true];
-   * @deprecated
+   * @generated from field: xmtp.device_sync.BackupElementSelection kind = 3;
    */
-  deprecatedKind: BackupElementSelection;
+  kind: BackupElementSelection;
 
   /**
-   * @generated from field: xmtp.device_sync.ArchiveOptions options = 4;
+   * @generated from field: xmtp.device_sync.BackupOptions options = 4;
    */
-  options?: ArchiveOptions | undefined;
+  options?: BackupOptions | undefined;
 };
 
 /**

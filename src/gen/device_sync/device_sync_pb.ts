@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file device_sync/device_sync.proto.
  */
 export const file_device_sync_device_sync: GenFile = /*@__PURE__*/
-  fileDesc("Ch1kZXZpY2Vfc3luYy9kZXZpY2Vfc3luYy5wcm90bxIQeG10cC5kZXZpY2Vfc3luYyLbAgoNQmFja3VwRWxlbWVudBI4CghtZXRhZGF0YRgBIAEoCzIkLnhtdHAuZGV2aWNlX3N5bmMuQmFja3VwTWV0YWRhdGFTYXZlSAASOQoFZ3JvdXAYAiABKAsyKC54bXRwLmRldmljZV9zeW5jLmdyb3VwX2JhY2t1cC5Hcm91cFNhdmVIABJKCg1ncm91cF9tZXNzYWdlGAMgASgLMjEueG10cC5kZXZpY2Vfc3luYy5tZXNzYWdlX2JhY2t1cC5Hcm91cE1lc3NhZ2VTYXZlSAASPwoHY29uc2VudBgEIAEoCzIsLnhtdHAuZGV2aWNlX3N5bmMuY29uc2VudF9iYWNrdXAuQ29uc2VudFNhdmVIABI9CgVldmVudBgFIAEoCzIoLnhtdHAuZGV2aWNlX3N5bmMuZXZlbnRfYmFja3VwLkV2ZW50U2F2ZUICGAFIAEIJCgdlbGVtZW50IqwBChJCYWNrdXBNZXRhZGF0YVNhdmUSOgoIZWxlbWVudHMYAiADKA4yKC54bXRwLmRldmljZV9zeW5jLkJhY2t1cEVsZW1lbnRTZWxlY3Rpb24SFgoOZXhwb3J0ZWRfYXRfbnMYAyABKAMSFQoIc3RhcnRfbnMYBCABKANIAIgBARITCgZlbmRfbnMYBSABKANIAYgBAUILCglfc3RhcnRfbnNCCQoHX2VuZF9ucyK3AQoOQXJjaGl2ZU9wdGlvbnMSOgoIZWxlbWVudHMYASADKA4yKC54bXRwLmRldmljZV9zeW5jLkJhY2t1cEVsZW1lbnRTZWxlY3Rpb24SFQoIc3RhcnRfbnMYAiABKANIAIgBARITCgZlbmRfbnMYAyABKANIAYgBARIlCh1leGNsdWRlX2Rpc2FwcGVhcmluZ19tZXNzYWdlcxgEIAEoCEILCglfc3RhcnRfbnNCCQoHX2VuZF9ucyq3AQoWQmFja3VwRWxlbWVudFNlbGVjdGlvbhIoCiRCQUNLVVBfRUxFTUVOVF9TRUxFQ1RJT05fVU5TUEVDSUZJRUQQABIlCiFCQUNLVVBfRUxFTUVOVF9TRUxFQ1RJT05fTUVTU0FHRVMQARIkCiBCQUNLVVBfRUxFTUVOVF9TRUxFQ1RJT05fQ09OU0VOVBACEiYKHkJBQ0tVUF9FTEVNRU5UX1NFTEVDVElPTl9FVkVOVBADGgIIAWIGcHJvdG8z", [file_device_sync_consent_backup, file_device_sync_event_backup, file_device_sync_group_backup, file_device_sync_message_backup]);
+  fileDesc("Ch1kZXZpY2Vfc3luYy9kZXZpY2Vfc3luYy5wcm90bxIQeG10cC5kZXZpY2Vfc3luYyLbAgoNQmFja3VwRWxlbWVudBI4CghtZXRhZGF0YRgBIAEoCzIkLnhtdHAuZGV2aWNlX3N5bmMuQmFja3VwTWV0YWRhdGFTYXZlSAASOQoFZ3JvdXAYAiABKAsyKC54bXRwLmRldmljZV9zeW5jLmdyb3VwX2JhY2t1cC5Hcm91cFNhdmVIABJKCg1ncm91cF9tZXNzYWdlGAMgASgLMjEueG10cC5kZXZpY2Vfc3luYy5tZXNzYWdlX2JhY2t1cC5Hcm91cE1lc3NhZ2VTYXZlSAASPwoHY29uc2VudBgEIAEoCzIsLnhtdHAuZGV2aWNlX3N5bmMuY29uc2VudF9iYWNrdXAuQ29uc2VudFNhdmVIABI9CgVldmVudBgFIAEoCzIoLnhtdHAuZGV2aWNlX3N5bmMuZXZlbnRfYmFja3VwLkV2ZW50U2F2ZUICGAFIAEIJCgdlbGVtZW50IqwBChJCYWNrdXBNZXRhZGF0YVNhdmUSOgoIZWxlbWVudHMYAiADKA4yKC54bXRwLmRldmljZV9zeW5jLkJhY2t1cEVsZW1lbnRTZWxlY3Rpb24SFgoOZXhwb3J0ZWRfYXRfbnMYAyABKAMSFQoIc3RhcnRfbnMYBCABKANIAIgBARITCgZlbmRfbnMYBSABKANIAYgBAUILCglfc3RhcnRfbnNCCQoHX2VuZF9ucyK2AQoNQmFja3VwT3B0aW9ucxI6CghlbGVtZW50cxgBIAMoDjIoLnhtdHAuZGV2aWNlX3N5bmMuQmFja3VwRWxlbWVudFNlbGVjdGlvbhIVCghzdGFydF9ucxgCIAEoA0gAiAEBEhMKBmVuZF9ucxgDIAEoA0gBiAEBEiUKHWV4Y2x1ZGVfZGlzYXBwZWFyaW5nX21lc3NhZ2VzGAQgASgIQgsKCV9zdGFydF9uc0IJCgdfZW5kX25zKrcBChZCYWNrdXBFbGVtZW50U2VsZWN0aW9uEigKJEJBQ0tVUF9FTEVNRU5UX1NFTEVDVElPTl9VTlNQRUNJRklFRBAAEiUKIUJBQ0tVUF9FTEVNRU5UX1NFTEVDVElPTl9NRVNTQUdFUxABEiQKIEJBQ0tVUF9FTEVNRU5UX1NFTEVDVElPTl9DT05TRU5UEAISJgoeQkFDS1VQX0VMRU1FTlRfU0VMRUNUSU9OX0VWRU5UEAMaAggBYgZwcm90bzM", [file_device_sync_consent_backup, file_device_sync_event_backup, file_device_sync_group_backup, file_device_sync_message_backup]);
 
 /**
  * One record in a backup archive.
@@ -107,11 +107,12 @@ export const BackupMetadataSaveSchema: GenMessage<BackupMetadataSave> = /*@__PUR
   messageDesc(file_device_sync_device_sync, 1);
 
 /**
- * What to put in an archive.
+ * What to put in an archive. (Named as in libxmtp 1.10, our compatibility target; later upstream
+ * revisions call it ArchiveOptions, with the same fields.)
  *
- * @generated from message xmtp.device_sync.ArchiveOptions
+ * @generated from message xmtp.device_sync.BackupOptions
  */
-export type ArchiveOptions = Message<"xmtp.device_sync.ArchiveOptions"> & {
+export type BackupOptions = Message<"xmtp.device_sync.BackupOptions"> & {
   /**
    * @generated from field: repeated xmtp.device_sync.BackupElementSelection elements = 1;
    */
@@ -134,10 +135,10 @@ export type ArchiveOptions = Message<"xmtp.device_sync.ArchiveOptions"> & {
 };
 
 /**
- * Describes the message xmtp.device_sync.ArchiveOptions.
- * Use `create(ArchiveOptionsSchema)` to create a new message.
+ * Describes the message xmtp.device_sync.BackupOptions.
+ * Use `create(BackupOptionsSchema)` to create a new message.
  */
-export const ArchiveOptionsSchema: GenMessage<ArchiveOptions> = /*@__PURE__*/
+export const BackupOptionsSchema: GenMessage<BackupOptions> = /*@__PURE__*/
   messageDesc(file_device_sync_device_sync, 2);
 
 /**
