@@ -86,8 +86,8 @@ export default tseslint.config(
   },
   {
     files: ['src/protocol/**/*.{ts,tsx}'],
-    // Tests beside the protocol code run only in Node and may use its APIs.
-    ignores: ['src/protocol/**/*.test.ts'],
+    // Tests beside the protocol code, and their helpers, run only in Node and may use its APIs.
+    ignores: ['src/protocol/**/*.test.ts', 'src/protocol/test-support/**'],
     rules: {
       'no-restricted-imports': ['error', protocolRestrictedImports],
       'no-restricted-globals': ['error', ...browserGlobals],

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages the project runs and tests with, from Debian's archive, when missing:
-# Chromium (the browser the extension and the end-to-end tests run in).
+# Chromium (the browser the extension and the end-to-end tests run in) and PostgreSQL 15 (the
+# node's PostgreSQL store is tested against a real server, started per test file from its binaries).
 # Needs root (or sudo). Safe to re-run: installs only what is missing.
 set -euo pipefail
 
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || packages+=(postgresql)
 
 if [ ${#packages[@]} -eq 0 ]; then
   echo "system-deps: everything is installed" >&2

@@ -1,0 +1,99 @@
+/**
+ * `xmtp.identity.api.v1.IdentityApi` for the local node. Node only.
+ *
+ * PublishIdentityUpdate checks the update against the inbox's stored log before storing it (the
+ * structure now; the identity reducer's full signature and state-rule verification plugs in at
+ * `verify`), refuses a log that already holds 256 entries, and keeps the identifier → inbox index.
+ * Validation happens outside the write lock; the store refuses the append if the log moved on
+ * meanwhile, and the update is then checked again against the new log.
+ */
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import type { IdentityApi } from '../../src/gen/identity/api/v1/identity_pb.js';
+import { IdentifierKind, IdentityUpdateSchema, type IdentityUpdate } from '../../src/gen/identity/associations/association_pb.js';
+import { checkUpdateStructure } from '../../src/protocol/identity/update-structure.js';
+import { IdentityLogConflictError, InboxLogFullError, MAX_INBOX_LOG_ENTRIES, type IdentityUpdateRow, type Store } from '../store/store.js';
+import { invalidArgument, withErrorMapping } from './errors.js';
+
+export const IDENTITY_LIMITS = {
+  inboxesPerQuery: 1000,
+  identifiersPerQuery: 1000,
+  conflictRetries: 5,
+} as const;
+
+export interface IdentityApiDeps {
+  readonly store: Store;
+  /**
+   * Full verification of `update` on top of `log` (signatures and association-state rules).
+   * Throws an XmtpError when the update must be refused.
+   */
+  readonly verify?: (log: readonly IdentityUpdate[], update: IdentityUpdate) => Promise<void>;
+}
+
+export function createIdentityApi(deps: IdentityApiDeps): Partial<ServiceImpl<typeof IdentityApi>> {
+  const impl: Partial<ServiceImpl<typeof IdentityApi>> = {
+    async publishIdentityUpdate(req) {
+      const update = req.identityUpdate;
+      if (!update) throw invalidArgument('missing identity update');
+      const bytes = toBinary(IdentityUpdateSchema, update);
+      for (let attempt = 0; ; attempt++) {
+        const log = await deps.store.getIdentityUpdates(update.inboxId, 0n);
+        if (log.length >= MAX_INBOX_LOG_ENTRIES) throw inboxLogFull(update.inboxId);
+        const changes = checkUpdateStructure(update, log.length === 0);
+        await deps.verify?.(log.map(decodeUpdate), update);
+        try {
+          await deps.store.publishIdentityUpdate({
+            inboxId: update.inboxId,
+            update: bytes,
+            expectedLastSequenceId: log.at(-1)?.sequenceId ?? 0n,
+            addressChanges: changes.map((c) => ({ address: c.identifier, change: c.change })),
+          });
+          return {};
+        } catch (e) {
+          if (e instanceof InboxLogFullError) throw inboxLogFull(update.inboxId);
+          if (e instanceof IdentityLogConflictError && attempt < IDENTITY_LIMITS.conflictRetries) continue;
+          throw e;
+        }
+      }
+    },
+
+    async getIdentityUpdates(req) {
+      if (req.requests.length > IDENTITY_LIMITS.inboxesPerQuery) {
+        throw invalidArgument(`too many inboxes: ${req.requests.length} (at most ${IDENTITY_LIMITS.inboxesPerQuery})`);
+      }
+      const responses = [];
+      for (const r of req.requests) {
+        const rows = await deps.store.getIdentityUpdates(r.inboxId, r.sequenceId);
+        responses.push({ inboxId: r.inboxId, updates: rows.map(toLog) });
+      }
+      return { responses };
+    },
+
+    async getInboxIds(req) {
+      if (req.requests.length > IDENTITY_LIMITS.identifiersPerQuery) {
+        throw invalidArgument(`too many identifiers: ${req.requests.length} (at most ${IDENTITY_LIMITS.identifiersPerQuery})`);
+      }
+      const found = await deps.store.getInboxIdsByAddress(req.requests.map((r) => r.identifier.toLowerCase()));
+      return {
+        responses: req.requests.map((r, i) => ({
+          identifier: r.identifier,
+          identifierKind: r.identifierKind === IdentifierKind.UNSPECIFIED ? IdentifierKind.ETHEREUM : r.identifierKind,
+          inboxId: found[i],
+        })),
+      };
+    },
+  };
+  return withErrorMapping(impl);
+}
+
+function inboxLogFull(inboxId: string): ConnectError {
+  return new ConnectError(`inbox log is full: inbox ${inboxId} already has ${MAX_INBOX_LOG_ENTRIES} identity updates`, Code.ResourceExhausted);
+}
+
+function decodeUpdate(row: IdentityUpdateRow): IdentityUpdate {
+  return fromBinary(IdentityUpdateSchema, row.update);
+}
+
+function toLog(row: IdentityUpdateRow) {
+  return { sequenceId: row.sequenceId, serverTimestampNs: row.serverTimestampNs, update: decodeUpdate(row) };
+}

@@ -1,0 +1,91 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { encode, generateKeyPackageWithKey, getCiphersuiteImpl, keyPackageEncoder, type KeyPackage } from 'ts-mls';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { MlsCredentialSchema } from '../../gen/identity/credential_pb.js';
+import { XmtpError } from '../errors.js';
+import { libxmtpKeyPackage } from '../test-support/libxmtp-fixtures.js';
+import { MlsErrorCodes } from './framing.js';
+import { parseKeyPackage, verifyKeyPackage } from './key-package.js';
+
+const INBOX = 'ab'.repeat(32);
+const NOW = 1_800_000_000;
+
+async function makeKeyPackage(opts: { identity?: Uint8Array; notBefore?: bigint; notAfter?: bigint } = {}): Promise<KeyPackage> {
+  const cs = await getCiphersuiteImpl('MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519');
+  const signKey = ed25519.utils.randomSecretKey();
+  const { publicPackage } = await generateKeyPackageWithKey({
+    credential: { credentialType: 1, identity: opts.identity ?? toBinary(MlsCredentialSchema, { $typeName: 'xmtp.identity.MlsCredential', inboxId: INBOX }) },
+    lifetime: { notBefore: opts.notBefore ?? BigInt(NOW - 3600), notAfter: opts.notAfter ?? BigInt(NOW + 86400) },
+    signatureKeyPair: { signKey, publicKey: ed25519.getPublicKey(signKey) },
+    cipherSuite: cs,
+  });
+  return publicPackage;
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof XmtpError ? `${e.code}: ${e.message}` : `not an XmtpError: ${String(e)}`;
+  }
+  return 'no error';
+}
+
+describe('verifyKeyPackage', () => {
+  let good: KeyPackage;
+  let goodBytes: Uint8Array;
+  beforeAll(async () => {
+    good = await makeKeyPackage();
+    goodBytes = encode(keyPackageEncoder, good);
+  });
+
+  test('default: accepts a key package a real libxmtp 1.10 client uploaded', () => {
+    const bytes = libxmtpKeyPackage();
+    const parsed = parseKeyPackage(bytes);
+    const checked = verifyKeyPackage(bytes, { nowSeconds: Number(parsed.notBefore) + 3600 });
+    expect(checked.installationKey).toHaveLength(32);
+    expect(checked.inboxId).toMatch(/^[0-9a-f]{64}$/);
+    // libxmtp's lifetime: openmls default, one hour back and 84 days ahead (RFC 9420 seconds)
+    expect(checked.notAfter - checked.notBefore).toBe(BigInt(3600 + 84 * 24 * 3600));
+  });
+
+  test('behavior: accepts a valid key package made with ts-mls, and reports its installation and inbox', () => {
+    const parsed = verifyKeyPackage(goodBytes, { nowSeconds: NOW });
+    expect(parsed.inboxId).toBe(INBOX);
+    expect(parsed.installationKey).toEqual(good.leafNode.signaturePublicKey);
+  });
+
+  test('error: a flipped bit in the key package signature', () => {
+    const bytes = goodBytes.slice();
+    bytes[bytes.length - 1]! ^= 1;
+    expect(codeOf(() => verifyKeyPackage(bytes, { nowSeconds: NOW }))).toMatch(/key package signature does not verify/);
+  });
+
+  test('error: a changed leaf (lifetime) breaks the leaf signature', () => {
+    const bytes = encode(keyPackageEncoder, {
+      ...good,
+      leafNode: { ...good.leafNode, lifetime: { ...good.leafNode.lifetime, notAfter: good.leafNode.lifetime.notAfter + 1n } },
+    });
+    expect(codeOf(() => verifyKeyPackage(bytes, { nowSeconds: NOW }))).toMatch(/leaf node signature does not verify/);
+  });
+
+  test('error: expired and not-yet-valid key packages, unless lifetime checks are skipped', async () => {
+    const expired = encode(keyPackageEncoder, await makeKeyPackage({ notBefore: BigInt(NOW - 100), notAfter: BigInt(NOW - 10) }));
+    expect(codeOf(() => verifyKeyPackage(expired, { nowSeconds: NOW }))).toMatch(/expired/);
+    expect(verifyKeyPackage(expired, { nowSeconds: NOW, skipLifetime: true }).inboxId).toBe(INBOX);
+    const future = encode(keyPackageEncoder, await makeKeyPackage({ notBefore: BigInt(NOW + 100), notAfter: BigInt(NOW + 1000) }));
+    expect(codeOf(() => verifyKeyPackage(future, { nowSeconds: NOW }))).toMatch(/not valid before/);
+  });
+
+  test('error: a credential that is not an XMTP MlsCredential', async () => {
+    const bytes = encode(keyPackageEncoder, await makeKeyPackage({ identity: new TextEncoder().encode('alice') }));
+    expect(codeOf(() => verifyKeyPackage(bytes, { nowSeconds: NOW }))).toMatch(new RegExp(MlsErrorCodes.invalidKeyPackage));
+  });
+
+  test('error: garbage, truncation and trailing bytes', () => {
+    for (const bad of [new Uint8Array(), new Uint8Array([1, 2, 3]), goodBytes.subarray(0, goodBytes.length - 5), new Uint8Array([...goodBytes, 0])]) {
+      expect(codeOf(() => verifyKeyPackage(bad, { nowSeconds: NOW }))).toMatch(new RegExp(`^${MlsErrorCodes.invalidKeyPackage}`));
+    }
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * RFC 9420 §2.1.2 variable-length vectors: the few byte-level helpers the XMTP layer needs around
+ * ts-mls (which does the full TLS encoding). Pure; runs everywhere.
+ */
+
+/** Bytes the MLS varint length prefix of a vector of `length` bytes takes. */
+export function varintSize(length: number): number {
+  if (length < 0 || !Number.isInteger(length)) throw new RangeError(`invalid vector length ${length}`);
+  if (length < 1 << 6) return 1;
+  if (length < 1 << 14) return 2;
+  if (length < 1 << 30) return 4;
+  throw new RangeError(`vector too long: ${length}`);
+}
+
+/** `opaque data<V>`: the MLS varint length prefix followed by the bytes. */
+export function encodeVector(data: Uint8Array): Uint8Array {
+  const n = data.length;
+  const size = varintSize(n);
+  const out = new Uint8Array(size + n);
+  if (size === 1) out[0] = n;
+  else if (size === 2) {
+    out[0] = 0x40 | (n >> 8);
+    out[1] = n & 0xff;
+  } else {
+    out[0] = 0x80 | (n >>> 24);
+    out[1] = (n >>> 16) & 0xff;
+    out[2] = (n >>> 8) & 0xff;
+    out[3] = n & 0xff;
+  }
+  out.set(data, size);
+  return out;
+}
+
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const textEncoder = new TextEncoder();
+
+/** RFC 9420 §5.1.2 SignContent for SignWithLabel / VerifyWithLabel. */
+export function signContent(label: string, content: Uint8Array): Uint8Array {
+  return concatBytes(encodeVector(textEncoder.encode(`MLS 1.0 ${label}`)), encodeVector(content));
+}
