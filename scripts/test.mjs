@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every suite, in order, stopping at nothing so one run shows every failure:
-// generated code up to date, typecheck, lint, unit tests (vitest), browser end-to-end (Playwright).
+// generated code up to date, typecheck, lint, unit tests (vitest), interop with real libxmtp clients
+// (vitest, interop/), browser end-to-end (Playwright).
 // Ends with one summary line "tests: N passed, N failed" and a non-zero exit if anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,11 @@ const steps = [
     name: 'unit',
     cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(OUT, 'vitest.json')}`],
     count: () => countVitest(path.join(OUT, 'vitest.json')),
+  },
+  {
+    name: 'interop',
+    cmd: ['npx', 'vitest', 'run', '--config', 'vitest.interop.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(OUT, 'interop.json')}`],
+    count: () => countVitest(path.join(OUT, 'interop.json')),
   },
   {
     name: 'e2e',

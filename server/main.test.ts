@@ -79,6 +79,20 @@ describe('npm run node', () => {
     }
   });
 
+  test('behavior: `npm run node` stops cleanly when its process group gets SIGTERM (as a supervisor or Ctrl-C sends it)', async () => {
+    const child = spawn('npm', ['run', '-s', 'node', '--', '--port', '0', '--db', ':memory:'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => /listening on/.test(d.toString()) && resolve()));
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+    const left = () => spawnSync('pgrep', ['-g', String(child.pid)], { encoding: 'utf8' }).stdout.trim();
+    for (let i = 0; i < 50 && left() !== ''; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(left()).toBe('');
+    expect(err).toMatch(/SIGTERM, shutting down/);
+  });
+
   test('error: bad options exit 2 with a usage message', () => {
     for (const args of [['--port', 'x'], ['--rate-limit', '5'], ['--bogus'], ['--rate-limit', '1/1', '--no-rate-limit']]) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
