@@ -276,6 +276,40 @@ describe.each(backends)('node on %s', (_backend, database) => {
       expect(received).toEqual(['old-1', 'old-2', 'new-1', 'new-2'].map(hex));
     });
 
+    test('behavior: subscribing while messages keep arriving misses none and repeats none', async () => {
+      const g = groupId(12);
+      let writing = true;
+      let sent = 0;
+      const writer = (async () => {
+        while (writing) await send([privateMessage(g, 1, `w${sent++}`)]);
+      })();
+      await new Promise((r) => setTimeout(r, 30)); // some history before the subscription
+      const controller = new AbortController();
+      const ids: bigint[] = [];
+      const reader = (async () => {
+        for await (const m of grpc.mls.subscribeGroupMessages({ filters: [{ groupId: g, idCursor: 0n }] }, { signal: controller.signal })) {
+          ids.push(v1(m).id);
+          if (!writing && ids.length === sent) break;
+        }
+      })().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 150)); // the switch from replay to live happens meanwhile
+      writing = false;
+      await writer;
+      for (let i = 0; i < 100 && ids.length < sent; i++) await new Promise((r) => setTimeout(r, 20));
+      controller.abort();
+      await reader;
+      const stored: bigint[] = [];
+      let cursor = 0n;
+      for (;;) {
+        const { messages } = await grpc.mls.queryGroupMessages({ groupId: g, pagingInfo: { direction: SortDirection.ASCENDING, idCursor: cursor } });
+        stored.push(...messages.map((m) => v1(m).id));
+        if (messages.length < 100) break;
+        cursor = stored.at(-1)!;
+      }
+      expect(stored.length).toBe(sent);
+      expect(ids).toEqual(stored);
+    });
+
     test('behavior: response headers arrive before any message (tonic clients wait for them)', async () => {
       const session = http2.connect(node.url);
       try {
