@@ -26,6 +26,11 @@ options:
 commands:
   init | whoami | installations | revoke-others | sync | list
   revoke <installationId...>
+  add-account                  a new wallet (key kept in <state>/accounts.json) is linked to this inbox
+  remove-account <address>     unlinks a wallet (signed by the recovery wallet)
+  change-recovery <address>    makes <address> the inbox's recovery identifier
+  inbox-state <inboxId...>     the association state libxmtp computes for any inboxes (from the node)
+  resolve <identifier> [ethereum|passkey]   the inbox id registered for an identifier, or null
   dm <inboxId|address> <text>
   group-create <name> [inboxId|address...]
   group-add <conversationId> <inboxId|address...>
@@ -532,6 +537,46 @@ async function main() {
       await client.revokeAllOtherInstallations();
       print(await installations(client));
       break;
+    case "add-account": {
+      const accountsFile = path.join(o.state, "accounts.json");
+      const accounts = fs.existsSync(accountsFile) ? JSON.parse(fs.readFileSync(accountsFile, "utf8")) : [];
+      const privateKey = deps.generatePrivateKey();
+      const address = deps.privateKeyToAccount(privateKey).address.toLowerCase();
+      await client.unsafe_addAccount(makeSigner(deps, privateKey), true); // libxmtp 1.10 refuses without allowInboxReassign
+      accounts.push({ privateKey, address });
+      fs.writeFileSync(accountsFile, JSON.stringify(accounts, null, 2) + "\n", { mode: 0o600 });
+      print({ added: address, ...(await installations(client)) });
+      break;
+    }
+    case "remove-account":
+      need(1, "<address>");
+      await client.removeAccount({ identifier: a[0].toLowerCase(), identifierKind: sdk.IdentifierKind.Ethereum });
+      print(await installations(client));
+      break;
+    case "change-recovery":
+      need(1, "<address>");
+      await client.changeRecoveryIdentifier({ identifier: a[0].toLowerCase(), identifierKind: sdk.IdentifierKind.Ethereum });
+      print(await installations(client));
+      break;
+    case "inbox-state": {
+      need(1, "<inboxId...>");
+      const states = await client.preferences.fetchInboxStates(a);
+      print({
+        states: states.map((st) => ({
+          inboxId: st.inboxId,
+          recoveryIdentifier: st.recoveryIdentifier,
+          identifiers: st.identifiers,
+          installations: st.installations.map((i) => ({ id: i.id, clientTimestampNs: i.clientTimestampNs })),
+        })),
+      });
+      break;
+    }
+    case "resolve": {
+      need(1, "<identifier> [ethereum|passkey]");
+      const kind = a[1] === "passkey" ? sdk.IdentifierKind.Passkey : sdk.IdentifierKind.Ethereum;
+      print({ inboxId: (await client.fetchInboxIdByIdentifier({ identifier: a[0].toLowerCase(), identifierKind: kind })) ?? null });
+      break;
+    }
     case "revoke": {
       need(1, "<installationId...>");
       if (!a.every((x) => /^(0x)?[0-9a-fA-F]+$/.test(x))) throw new UsageError("revoke: installation ids are hex");
