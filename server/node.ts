@@ -3,6 +3,7 @@
  * HTTP server. Node only. `startNode` resolves once the node accepts requests; `close` stops taking
  * requests, ends open streams and closes the store, so every acknowledged write is kept.
  */
+import type { SmartContractWalletVerifier } from '../src/protocol/identity/signature-types.js';
 import { listenDual } from './http-server.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { createRpcHandler, defaultAllowOrigin } from './rpc-handler.js';
@@ -22,6 +23,8 @@ export interface NodeOptions {
   readonly rateLimit?: RateLimitOptions;
   readonly allowOrigin?: (origin: string) => boolean;
   readonly verifyIdentityUpdate?: IdentityApiDeps['verify'];
+  /** Chain RPCs for VerifySmartContractWalletSignatures; none: every signature is refused with a clear error. */
+  readonly scwVerifier?: SmartContractWalletVerifier;
   /** Unix seconds (tests move time). */
   readonly now?: () => number;
 }
@@ -39,7 +42,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const welcomeHub = new TopicHub<StoredWelcomeMessage>();
   const handler = createRpcHandler({
     mlsApi: createMlsApi({ store, groupHub, welcomeHub, now: options.now ?? (() => Date.now() / 1000) }),
-    identityApi: createIdentityApi({ store, ...(options.verifyIdentityUpdate ? { verify: options.verifyIdentityUpdate } : {}) }),
+    identityApi: createIdentityApi({
+      store,
+      ...(options.verifyIdentityUpdate ? { verify: options.verifyIdentityUpdate } : {}),
+      ...(options.scwVerifier ? { scwVerifier: options.scwVerifier } : {}),
+    }),
     allowOrigin: options.allowOrigin ?? defaultAllowOrigin,
     ...(options.rateLimit ? { rateLimiter: new RateLimiter(options.rateLimit) } : {}),
   });

@@ -11,6 +11,8 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { IdentityApi } from '../../src/gen/identity/api/v1/identity_pb.js';
 import { IdentifierKind, IdentityUpdateSchema, type IdentityUpdate } from '../../src/gen/identity/associations/association_pb.js';
+import type { SmartContractWalletVerifier } from '../../src/protocol/identity/signature-types.js';
+import { createChainRpcVerifier } from '../../src/protocol/identity/smart-contract-wallet.js';
 import { checkUpdateStructure } from '../../src/protocol/identity/update-structure.js';
 import { IdentityLogConflictError, InboxLogFullError, MAX_INBOX_LOG_ENTRIES, type IdentityUpdateRow, type Store } from '../store/store.js';
 import { invalidArgument, withErrorMapping } from './errors.js';
@@ -19,6 +21,11 @@ export const IDENTITY_LIMITS = {
   inboxesPerQuery: 1000,
   identifiersPerQuery: 1000,
   conflictRetries: 5,
+  scwSignaturesPerRequest: 100,
+  /** ERC-6492 wrappers carry the factory calldata; passkey-owned wallets carry WebAuthn data. */
+  scwSignatureBytes: 64 * 1024,
+  /** Chain RPC calls in flight per request. */
+  scwConcurrency: 8,
 } as const;
 
 export interface IdentityApiDeps {
@@ -28,7 +35,15 @@ export interface IdentityApiDeps {
    * Throws an XmtpError when the update must be refused.
    */
   readonly verify?: (log: readonly IdentityUpdate[], update: IdentityUpdate) => Promise<void>;
+  /**
+   * Answers VerifySmartContractWalletSignatures (ERC-1271 / ERC-6492 against chain RPCs). Without
+   * one, every signature is answered is_valid=false, "no chain RPC configured for chain N".
+   */
+  readonly scwVerifier?: SmartContractWalletVerifier;
 }
+
+/** Used when the node has no chain RPC: knows no chain, so says so for each signature. */
+const NO_CHAINS = createChainRpcVerifier({ chains: {} });
 
 export function createIdentityApi(deps: IdentityApiDeps): Partial<ServiceImpl<typeof IdentityApi>> {
   const impl: Partial<ServiceImpl<typeof IdentityApi>> = {
@@ -82,6 +97,38 @@ export function createIdentityApi(deps: IdentityApiDeps): Partial<ServiceImpl<ty
         })),
       };
     },
+
+    async verifySmartContractWalletSignatures(req) {
+      const { signatures } = req;
+      if (signatures.length > IDENTITY_LIMITS.scwSignaturesPerRequest) {
+        throw invalidArgument(`too many signatures: ${signatures.length} (at most ${IDENTITY_LIMITS.scwSignaturesPerRequest})`);
+      }
+      signatures.forEach((s, i) => {
+        if (s.hash.length !== 32) {
+          throw invalidArgument(`signatures[${i}]: hash must be the 32-byte EIP-191 digest, got ${s.hash.length} bytes`);
+        }
+        if (s.signature.length > IDENTITY_LIMITS.scwSignatureBytes) {
+          throw invalidArgument(`signatures[${i}]: signature is ${s.signature.length} bytes (at most ${IDENTITY_LIMITS.scwSignatureBytes})`);
+        }
+      });
+      const verifier = deps.scwVerifier ?? NO_CHAINS;
+      // One response per signature, in order: libxmtp takes the first response as the answer.
+      const responses = await mapWithConcurrency(signatures, IDENTITY_LIMITS.scwConcurrency, async (s) => {
+        try {
+          const r = await verifier.verify({
+            accountId: s.accountId,
+            hash: s.hash,
+            signature: s.signature,
+            ...(s.blockNumber === undefined ? {} : { blockNumber: s.blockNumber }),
+          });
+          return { isValid: r.isValid, blockNumber: r.blockNumber, error: r.error };
+        } catch (e) {
+          console.error('node: smart-contract wallet verifier failed', e);
+          return { isValid: false, error: `verification failed: ${(e as Error).message}` };
+        }
+      });
+      return { responses };
+    },
   };
   return withErrorMapping(impl);
 }
@@ -96,4 +143,17 @@ function decodeUpdate(row: IdentityUpdateRow): IdentityUpdate {
 
 function toLog(row: IdentityUpdateRow) {
   return { sequenceId: row.sequenceId, serverTimestampNs: row.serverTimestampNs, update: decodeUpdate(row) };
+}
+
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

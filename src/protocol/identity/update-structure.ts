@@ -5,7 +5,6 @@
  * This is the node's first line of defence; the full verification (signatures and the
  * association-state rules) is the identity reducer's job and runs after it.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   IdentifierKind,
@@ -14,24 +13,18 @@ import {
   type MemberIdentifier,
 } from '../../gen/identity/associations/association_pb.js';
 import { XmtpError } from '../errors.js';
+import { IdentityErrorCodes } from './identity-errors.js';
+import { deriveInboxId } from './inbox-id.js';
 
-export const IdentityErrorCodes = {
-  malformedUpdate: 'identity.malformed_update',
-  inboxIdMismatch: 'identity.inbox_id_mismatch',
-  inboxExists: 'identity.inbox_exists',
-  inboxMissing: 'identity.inbox_missing',
-} as const;
+// Kept here for existing importers; both live in their own modules now.
+export { IdentityErrorCodes } from './identity-errors.js';
+export { deriveInboxId } from './inbox-id.js';
 
 const INBOX_ID = /^[0-9a-f]{64}$/;
 const ETHEREUM_ADDRESS = /^0x[0-9a-f]{40}$/;
 
 function malformed(message: string): XmtpError {
   return new XmtpError(IdentityErrorCodes.malformedUpdate, `Malformed identity update: ${message}`);
-}
-
-/** libxmtp's inbox id: lowercase hex SHA-256 of `${identifier}${nonce}` (nonce in decimal). */
-export function deriveInboxId(identifier: string, nonce: bigint): string {
-  return bytesToHex(sha256(new TextEncoder().encode(`${identifier}${nonce.toString()}`)));
 }
 
 /** An identifier as the inbox index stores it: a lowercase Ethereum address or passkey hex. */
