@@ -8,7 +8,7 @@ import { IdentifierKind } from '../src/gen/identity/associations/association_pb.
 import { SortDirection, SubscribeGroupMessagesRequestSchema, type GroupMessage } from '../src/gen/mls/api/v1/mls_pb.js';
 import { WelcomePointerWrapperAlgorithm } from '../src/gen/mls/message_contents/welcome_pointer_pb.js';
 import { WelcomeWrapperAlgorithm } from '../src/gen/mls/message_contents/wrapper_encryption_pb.js';
-import { deriveInboxId } from '../src/protocol/identity/update-structure.js';
+import { buildRegistration, buildUpdate, inboxIdFor, newInstallation, newWallet } from '../src/protocol/test-support/identity-builder.js';
 import { readGroupMessageFraming } from '../src/protocol/mls/framing.js';
 import { parseKeyPackage } from '../src/protocol/mls/key-package.js';
 import { libxmtpGroupMessages, libxmtpKeyPackage, libxmtpRequestBody } from '../src/protocol/test-support/libxmtp-fixtures.js';
@@ -221,37 +221,21 @@ describe.each(backends)('node on %s', (_backend, database) => {
     });
 
     test('error: an inbox log holding 256 updates takes no more (RESOURCE_EXHAUSTED), and is unchanged', async () => {
-      const address = `0x${'c0ffee'.padEnd(40, '1')}`;
-      const inboxId = deriveInboxId(address, 0n);
-      const sig = { signature: { case: 'erc191' as const, value: { bytes: new Uint8Array(65).fill(1) } } };
-      const installationSig = (i: number) => ({ signature: { case: 'installationKey' as const, value: { bytes: new Uint8Array(64).fill(i % 256), publicKey: key(i) } } });
-      const key = (i: number) => {
-        const k = new Uint8Array(32);
-        new DataView(k.buffer).setUint32(0, i + 1);
-        return k;
-      };
-      const add = (i: number) => ({
-        kind: {
-          case: 'add' as const,
-          value: { newMemberIdentifier: { kind: { case: 'installationPublicKey' as const, value: key(i) } }, existingMemberSignature: sig, newMemberSignature: installationSig(i) },
-        },
-      });
-      await grpc.identity.publishIdentityUpdate({
-        identityUpdate: {
-          inboxId,
-          clientTimestampNs: 1n,
-          actions: [{ kind: { case: 'createInbox', value: { initialIdentifier: address, nonce: 0n, initialIdentifierSignature: sig, initialIdentifierKind: IdentifierKind.ETHEREUM } } }],
-        },
-      });
+      const wallet = newWallet();
+      const inboxId = inboxIdFor(wallet);
+      await grpc.identity.publishIdentityUpdate({ identityUpdate: await buildRegistration(wallet, newInstallation()) });
+      // Fill the log with real, valid updates: the wallet adds one installation at a time.
       for (let i = 1; i < MAX_INBOX_LOG_ENTRIES; i++) {
-        await grpc.identity.publishIdentityUpdate({ identityUpdate: { inboxId, clientTimestampNs: BigInt(i + 1), actions: [add(i)] } });
+        const update = await buildUpdate({ inboxId, actions: [{ kind: 'add', existing: wallet, newMember: newInstallation() }] });
+        await grpc.identity.publishIdentityUpdate({ identityUpdate: update });
       }
-      const full = grpc.identity.publishIdentityUpdate({ identityUpdate: { inboxId, clientTimestampNs: 9999n, actions: [add(9999)] } });
+      const one = await buildUpdate({ inboxId, actions: [{ kind: 'add', existing: wallet, newMember: newInstallation() }] });
+      const full = grpc.identity.publishIdentityUpdate({ identityUpdate: one });
       await expect(full).rejects.toThrow(/inbox log is full/);
       expect(await codeOf(full)).toBe('ResourceExhausted');
       const { responses } = await grpc.identity.getIdentityUpdates({ requests: [{ inboxId, sequenceId: 0n }] });
       expect(responses[0]!.updates).toHaveLength(MAX_INBOX_LOG_ENTRIES);
-    });
+    }, 60_000);
   });
 
   describe('streams', () => {

@@ -7,7 +7,7 @@ import type { SmartContractWalletVerifier } from '../src/protocol/identity/signa
 import { listenDual } from './http-server.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { createRpcHandler, defaultAllowOrigin } from './rpc-handler.js';
-import { createIdentityApi, type IdentityApiDeps } from './services/identity-api.js';
+import { createIdentityApi } from './services/identity-api.js';
 import { createMlsApi } from './services/mls-api.js';
 import { openStore } from './store/open-store.js';
 import type { Store, StoredGroupMessage, StoredWelcomeMessage } from './store/store.js';
@@ -22,7 +22,6 @@ export interface NodeOptions {
   /** Per-client write limit; undefined = off. */
   readonly rateLimit?: RateLimitOptions;
   readonly allowOrigin?: (origin: string) => boolean;
-  readonly verifyIdentityUpdate?: IdentityApiDeps['verify'];
   /** Chain RPCs for VerifySmartContractWalletSignatures; none: every signature is refused with a clear error. */
   readonly scwVerifier?: SmartContractWalletVerifier;
   /** Unix seconds (tests move time). */
@@ -44,7 +43,6 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     mlsApi: createMlsApi({ store, groupHub, welcomeHub, now: options.now ?? (() => Date.now() / 1000) }),
     identityApi: createIdentityApi({
       store,
-      ...(options.verifyIdentityUpdate ? { verify: options.verifyIdentityUpdate } : {}),
       ...(options.scwVerifier ? { scwVerifier: options.scwVerifier } : {}),
     }),
     allowOrigin: options.allowOrigin ?? defaultAllowOrigin,

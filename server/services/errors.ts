@@ -13,7 +13,8 @@ export function invalidArgument(message: string): ConnectError {
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof XmtpError) {
-    return new ConnectError(error.message, error.retryable ? Code.Unavailable : Code.InvalidArgument);
+    // The stable code travels in the message, so clients (and people) can tell refusals apart.
+    return new ConnectError(`${error.message} [${error.code}]`, error.retryable ? Code.Unavailable : Code.InvalidArgument);
   }
   console.error('node: internal error', error);
   return new ConnectError('internal error', Code.Internal);

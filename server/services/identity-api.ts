@@ -1,11 +1,11 @@
 /**
  * `xmtp.identity.api.v1.IdentityApi` for the local node. Node only.
  *
- * PublishIdentityUpdate checks the update against the inbox's stored log before storing it (the
- * structure now; the identity reducer's full signature and state-rule verification plugs in at
- * `verify`), refuses a log that already holds 256 entries, and keeps the identifier → inbox index.
- * Validation happens outside the write lock; the store refuses the append if the log moved on
- * meanwhile, and the update is then checked again against the new log.
+ * PublishIdentityUpdate checks the update's structure, then applies it with the identity reducer on
+ * top of the inbox's stored log (every signature verified, every association-state rule checked),
+ * refuses a log that already holds 256 entries, and keeps the identifier → inbox index from the
+ * state diff. Validation happens outside the write lock; the store refuses the append if the log
+ * moved on meanwhile, and the update is then checked again against the new log.
  */
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
@@ -16,6 +16,7 @@ import { createChainRpcVerifier } from '../../src/protocol/identity/smart-contra
 import { checkUpdateStructure } from '../../src/protocol/identity/update-structure.js';
 import { IdentityLogConflictError, InboxLogFullError, MAX_INBOX_LOG_ENTRIES, type IdentityUpdateRow, type Store } from '../store/store.js';
 import { invalidArgument, withErrorMapping } from './errors.js';
+import { IdentityVerifier } from './identity-verifier.js';
 
 export const IDENTITY_LIMITS = {
   inboxesPerQuery: 1000,
@@ -31,11 +32,6 @@ export const IDENTITY_LIMITS = {
 export interface IdentityApiDeps {
   readonly store: Store;
   /**
-   * Full verification of `update` on top of `log` (signatures and association-state rules).
-   * Throws an XmtpError when the update must be refused.
-   */
-  readonly verify?: (log: readonly IdentityUpdate[], update: IdentityUpdate) => Promise<void>;
-  /**
    * Answers VerifySmartContractWalletSignatures (ERC-1271 / ERC-6492 against chain RPCs). Without
    * one, every signature is answered is_valid=false, "no chain RPC configured for chain N".
    */
@@ -46,6 +42,7 @@ export interface IdentityApiDeps {
 const NO_CHAINS = createChainRpcVerifier({ chains: {} });
 
 export function createIdentityApi(deps: IdentityApiDeps): Partial<ServiceImpl<typeof IdentityApi>> {
+  const verifier = new IdentityVerifier({ smartContractWallet: deps.scwVerifier ?? NO_CHAINS });
   const impl: Partial<ServiceImpl<typeof IdentityApi>> = {
     async publishIdentityUpdate(req) {
       const update = req.identityUpdate;
@@ -54,15 +51,17 @@ export function createIdentityApi(deps: IdentityApiDeps): Partial<ServiceImpl<ty
       for (let attempt = 0; ; attempt++) {
         const log = await deps.store.getIdentityUpdates(update.inboxId, 0n);
         if (log.length >= MAX_INBOX_LOG_ENTRIES) throw inboxLogFull(update.inboxId);
-        const changes = checkUpdateStructure(update, log.length === 0);
-        await deps.verify?.(log.map(decodeUpdate), update);
+        checkUpdateStructure(update, log.length === 0);
+        const lastSequenceId = log.at(-1)?.sequenceId ?? 0n;
+        const { state, addressChanges } = await verifier.verify(update.inboxId, { lastSequenceId, updates: log.map(decodeUpdate) }, update);
         try {
-          await deps.store.publishIdentityUpdate({
+          const stored = await deps.store.publishIdentityUpdate({
             inboxId: update.inboxId,
             update: bytes,
-            expectedLastSequenceId: log.at(-1)?.sequenceId ?? 0n,
-            addressChanges: changes.map((c) => ({ address: c.identifier, change: c.change })),
+            expectedLastSequenceId: lastSequenceId,
+            addressChanges,
           });
+          verifier.remember(update.inboxId, stored.sequenceId, state);
           return {};
         } catch (e) {
           if (e instanceof InboxLogFullError) throw inboxLogFull(update.inboxId);

@@ -5,23 +5,20 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import {
-  IdentityActionSchema,
-  IdentityUpdateSchema,
-  type IdentityAction,
-  type IdentityUpdate,
-} from '../../gen/identity/associations/association_pb.js';
-import { SignatureSchema, type RecoverablePasskeySignature, type Signature } from '../../gen/identity/associations/signature_pb.js';
+import type { IdentityUpdate } from '../../gen/identity/associations/association_pb.js';
+import { SignatureSchema, type RecoverablePasskeySignature } from '../../gen/identity/associations/signature_pb.js';
 import { XmtpError } from '../errors.js';
 import { createEoaSigner, type CreateEoaSignerReturnType } from '../identity/create-eoa-signer.js';
 import { createInstallationSigner, type CreateInstallationSignerReturnType } from '../identity/create-installation-signer.js';
-import { createSignatureText } from '../identity/create-signature-text.js';
+import { buildIdentityUpdate, type BuildIdentityUpdateParameters } from '../identity/build-identity-update.js';
 import type { IdentitySigner } from '../identity/identity-signer.js';
 import { DEFAULT_INBOX_NONCE } from '../identity/inbox-id.js';
-import { identifierToProto, inboxIdOf, memberIdToProto, type PublicIdentifier } from '../identity/member-id.js';
+import { inboxIdOf } from '../identity/member-id.js';
+import { passkeyChallenge } from '../identity/passkey.js';
 import type { MemberId, SmartContractWalletVerifier, VerifiedSignature } from '../identity/signature-types.js';
 
 export interface TestWallet extends CreateEoaSignerReturnType {
@@ -48,81 +45,19 @@ export function newInstallation(secretKey: Uint8Array = ed25519.utils.randomSecr
 }
 
 /** One action to build; each names who signs it. */
-export type ActionSpec =
-  | { readonly kind: 'createInbox'; readonly signer: IdentitySigner; readonly nonce?: bigint }
-  | { readonly kind: 'add'; readonly existing: IdentitySigner; readonly newMember: IdentitySigner }
-  | { readonly kind: 'revoke'; readonly recovery: IdentitySigner; readonly member: MemberId }
-  | { readonly kind: 'changeRecoveryAddress'; readonly recovery: IdentitySigner; readonly newRecovery: PublicIdentifier };
+export type { ActionSpec } from '../identity/build-identity-update.js';
 
-export interface BuildUpdateParameters {
-  readonly inboxId: string;
-  readonly actions: readonly ActionSpec[];
+export interface BuildUpdateParameters extends Omit<BuildIdentityUpdateParameters, 'clientTimestampNs'> {
   /** Defaults to a fixed, distinct-per-call timestamp. */
   readonly clientTimestampNs?: bigint;
 }
 
 let clock = 1_700_000_000_000_000_000n;
 
-const placeholder = (): Signature => create(SignatureSchema, {});
-
-/**
- * Builds the update, makes its signature text, and has each distinct signer sign it once (so a wallet
- * signing two actions contributes the same bytes to both, as in libxmtp registration).
- */
-export async function buildUpdate({ inboxId, actions, clientTimestampNs }: BuildUpdateParameters): Promise<IdentityUpdate> {
+/** buildIdentityUpdate with a made-up, increasing timestamp. */
+export function buildUpdate({ clientTimestampNs, ...rest }: BuildUpdateParameters): Promise<IdentityUpdate> {
   clock += 1_000_000_000n;
-  const slots: [IdentitySigner, (signature: Signature) => void][] = [];
-  const protoActions: IdentityAction[] = actions.map((spec) => {
-    switch (spec.kind) {
-      case 'createInbox': {
-        const id = spec.signer.identifier;
-        if (id.kind === 'installation') throw new Error('an installation cannot create an inbox');
-        const { identifier, kind } = identifierToProto(id);
-        const value = { initialIdentifier: identifier, initialIdentifierKind: kind, nonce: spec.nonce ?? DEFAULT_INBOX_NONCE, initialIdentifierSignature: placeholder() };
-        const action = create(IdentityActionSchema, { kind: { case: 'createInbox', value } });
-        slots.push([spec.signer, (s) => { if (action.kind.case === 'createInbox') action.kind.value.initialIdentifierSignature = s; }]);
-        return action;
-      }
-      case 'add': {
-        const action = create(IdentityActionSchema, {
-          kind: { case: 'add', value: { newMemberIdentifier: memberIdToProto(spec.newMember.identifier), existingMemberSignature: placeholder(), newMemberSignature: placeholder() } },
-        });
-        slots.push([spec.newMember, (s) => { if (action.kind.case === 'add') action.kind.value.newMemberSignature = s; }]);
-        slots.push([spec.existing, (s) => { if (action.kind.case === 'add') action.kind.value.existingMemberSignature = s; }]);
-        return action;
-      }
-      case 'revoke': {
-        const action = create(IdentityActionSchema, {
-          kind: { case: 'revoke', value: { memberToRevoke: memberIdToProto(spec.member), recoveryIdentifierSignature: placeholder() } },
-        });
-        slots.push([spec.recovery, (s) => { if (action.kind.case === 'revoke') action.kind.value.recoveryIdentifierSignature = s; }]);
-        return action;
-      }
-      case 'changeRecoveryAddress': {
-        const { identifier, kind } = identifierToProto(spec.newRecovery);
-        const action = create(IdentityActionSchema, {
-          kind: {
-            case: 'changeRecoveryAddress',
-            value: { newRecoveryIdentifier: identifier, newRecoveryIdentifierKind: kind, existingRecoveryIdentifierSignature: placeholder() },
-          },
-        });
-        slots.push([spec.recovery, (s) => { if (action.kind.case === 'changeRecoveryAddress') action.kind.value.existingRecoveryIdentifierSignature = s; }]);
-        return action;
-      }
-    }
-  });
-  const update = create(IdentityUpdateSchema, { inboxId, clientTimestampNs: clientTimestampNs ?? clock, actions: protoActions });
-  const text = createSignatureText(update);
-  const signed = new Map<IdentitySigner, Signature>();
-  for (const [signer, put] of slots) {
-    let signature = signed.get(signer);
-    if (!signature) {
-      signature = await signer.sign(text);
-      signed.set(signer, signature);
-    }
-    put(signature);
-  }
-  return update;
+  return buildIdentityUpdate({ ...rest, clientTimestampNs: clientTimestampNs ?? clock });
 }
 
 /** The inbox id `wallet` owns with `nonce` (libxmtp's default nonce unless given). */
@@ -206,4 +141,30 @@ export const fakePasskeyVerifier = (signature: RecoverablePasskeySignature, text
 /** A signer that claims `identifier` but signs with `actual`: for forged-signature tests. */
 export function impostor(identifier: MemberId, actual: IdentitySigner): IdentitySigner {
   return { identifier, sign: (text) => actual.sign(text) };
+}
+
+/**
+ * A real passkey, as a WebAuthn authenticator would use it: a P-256 key that signs
+ * authenticatorData ‖ SHA-256(clientDataJSON) with the challenge set to base64url(signature text).
+ * (Browser-made assertions are proven in e2e/passkey.spec.ts; this one serves Node tests.)
+ */
+export function newWebAuthnPasskey(origin = 'https://localhost', rpId = 'localhost'): IdentitySigner & {
+  readonly identifier: { kind: 'passkey'; key: Uint8Array };
+} {
+  const secretKey = p256.utils.randomSecretKey();
+  const key = p256.getPublicKey(secretKey, false);
+  let counter = 0;
+  return {
+    identifier: { kind: 'passkey', key },
+    sign: (text) => {
+      counter += 1;
+      const authenticatorData = new Uint8Array([...sha256(new TextEncoder().encode(rpId)), 0x05, 0, 0, 0, counter]);
+      const clientDataJson = new TextEncoder().encode(JSON.stringify({ type: 'webauthn.get', challenge: passkeyChallenge(text), origin }));
+      const signed = new Uint8Array([...authenticatorData, ...sha256(clientDataJson)]);
+      const signature = p256.sign(sha256(signed), secretKey, { prehash: false, format: 'der' });
+      return Promise.resolve(
+        create(SignatureSchema, { signature: { case: 'passkey', value: { publicKey: key, signature, authenticatorData, clientDataJson } } }),
+      );
+    },
+  };
 }
