@@ -1,7 +1,7 @@
 // Our client's registration (src/protocol/identity/register-inbox.ts) through the real node.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getInstallationIds } from '../src/protocol/identity/association-state.js';
-import { getAssociationState } from '../src/protocol/identity/get-association-state.js';
+import { fetchAssociationState } from '../src/protocol/identity/fetch-association-state.js';
 import { MAX_INSTALLATIONS_PER_INBOX } from '../src/protocol/identity/installation-limit.js';
 import { verifyPasskeySignature } from '../src/protocol/identity/passkey.js';
 import { registerInbox } from '../src/protocol/identity/register-inbox.js';
@@ -17,8 +17,7 @@ afterAll(() => node?.close());
 
 const api = () => grpcClients(node.url).identity;
 const installationsOf = async (inboxId: string) => {
-  const { responses } = await api().getIdentityUpdates({ requests: [{ inboxId, sequenceId: 0n }] });
-  const state = await getAssociationState(responses[0]!.updates.map((u) => u.update!), { verifyPasskey: verifyPasskeySignature });
+  const state = await fetchAssociationState({ api: api(), inboxId, verify: { verifyPasskey: verifyPasskeySignature } });
   return getInstallationIds(state).map((k) => Buffer.from(k).toString('hex'));
 };
 
@@ -48,6 +47,11 @@ describe('registerInbox', () => {
     expect(result.created).toBe(true);
     const again = await registerInbox({ api: api(), identity: passkey, installation: newInstallation(), verify: { verifyPasskey: verifyPasskeySignature } });
     expect(again).toMatchObject({ inboxId: result.inboxId, created: false });
+  });
+
+  test('error: resolving an inbox the network does not know', async () => {
+    const error = await errorOf(() => fetchAssociationState({ api: api(), inboxId: 'ab'.repeat(32) }));
+    expect(error.code).toBe('identity.inbox_missing');
   });
 
   test(`error: an inbox with ${MAX_INSTALLATIONS_PER_INBOX} installations takes no more, and nothing is published`, async () => {

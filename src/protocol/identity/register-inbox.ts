@@ -10,7 +10,7 @@ import { XmtpError } from '../errors.js';
 import type { ApplyUpdateDependencies } from './apply-update.js';
 import { getInstallationIds, type AssociationState } from './association-state.js';
 import { buildIdentityUpdate } from './build-identity-update.js';
-import { getAssociationState } from './get-association-state.js';
+import { fetchAssociationState } from './fetch-association-state.js';
 import type { IdentitySigner } from './identity-signer.js';
 import { DEFAULT_INBOX_NONCE } from './inbox-id.js';
 import { checkInstallationLimit } from './installation-limit.js';
@@ -59,12 +59,7 @@ export async function registerInbox(params: RegisterInboxParameters): Promise<Re
     return { inboxId, created: true };
   }
 
-  const log = await api.getIdentityUpdates({ requests: [{ inboxId: existing, sequenceId: 0n }] });
-  const updates = (log.responses[0]?.updates ?? []).map((u) => u.update).filter((u) => u !== undefined);
-  if (updates.length === 0) {
-    throw new XmtpError('identity.inbox_missing', `The network maps ${identifier} to inbox ${existing} but returned no identity updates for it`, { retryable: true });
-  }
-  const state = await getAssociationState(updates, params.verify);
+  const state = await fetchAssociationState({ api, inboxId: existing, ...(params.verify ? { verify: params.verify } : {}) });
   const key = installation.identifier.kind === 'installation' ? installation.identifier.key : undefined;
   if (!key) throw new XmtpError('identity.invalid_identifier', 'The installation signer must be an installation key');
   if (getInstallationIds(state).some((id) => id.length === key.length && id.every((b, i) => b === key[i]))) {
