@@ -97,8 +97,12 @@ describe('libxmtp 1.10 identity updates through our node', () => {
     const add = corrupted.actions[0]!.kind;
     if (add.case !== 'add' || add.value.newMemberSignature?.signature.case !== 'erc191') throw new Error(`unexpected libxmtp update shape: ${add.case}`);
     add.value.newMemberSignature.signature.value.bytes[10]! ^= 0x55;
+    // and the existing member's signature too, so that no signature of the update was seen before
+    const existing = add.value.existingMemberSignature?.signature;
+    if (!existing?.value || !('bytes' in existing.value)) throw new Error('unexpected existing signature');
+    existing.value.bytes[10]! ^= 0x55;
     const refusal = await identity.publishIdentityUpdate({ identityUpdate: corrupted }).then(() => "accepted", (e: Error) => e.message);
-    expect(refusal).toMatch(/identity\.(invalid_signature|new_member_signer_mismatch|signer_not_member|initial_signer_mismatch)/);
+    expect(refusal, refusal).toMatch(/identity\.(invalid_signature|new_member_signer_mismatch|signer_not_member|initial_signer_mismatch)/);
     expect(await logOf()).toEqual(before);
     // libxmtp still reads the inbox as before
     const theirs = await inboxState(bob, me.inboxId);

@@ -1,6 +1,15 @@
 import { toBinary } from '@bufbuild/protobuf';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { encode, generateKeyPackageWithKey, getCiphersuiteImpl, keyPackageEncoder, type KeyPackage } from 'ts-mls';
+import {
+  encode,
+  generateKeyPackageWithKey,
+  getCiphersuiteImpl,
+  keyPackageEncoder,
+  makeCustomExtension,
+  type CustomExtension,
+  type KeyPackage,
+  type LeafNodeExtension,
+} from 'ts-mls';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { MlsCredentialSchema } from '../../gen/identity/credential_pb.js';
 import { XmtpError } from '../errors.js';
@@ -11,7 +20,9 @@ import { parseKeyPackage, verifyKeyPackage } from './key-package.js';
 const INBOX = 'ab'.repeat(32);
 const NOW = 1_800_000_000;
 
-async function makeKeyPackage(opts: { identity?: Uint8Array; notBefore?: bigint; notAfter?: bigint } = {}): Promise<KeyPackage> {
+async function makeKeyPackage(
+  opts: { identity?: Uint8Array; notBefore?: bigint; notAfter?: bigint; extensions?: CustomExtension[]; leafNodeExtensions?: LeafNodeExtension[] } = {},
+): Promise<KeyPackage> {
   const cs = await getCiphersuiteImpl('MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519');
   const signKey = ed25519.utils.randomSecretKey();
   const { publicPackage } = await generateKeyPackageWithKey({
@@ -19,6 +30,8 @@ async function makeKeyPackage(opts: { identity?: Uint8Array; notBefore?: bigint;
     lifetime: { notBefore: opts.notBefore ?? BigInt(NOW - 3600), notAfter: opts.notAfter ?? BigInt(NOW + 86400) },
     signatureKeyPair: { signKey, publicKey: ed25519.getPublicKey(signKey) },
     cipherSuite: cs,
+    ...(opts.extensions ? { extensions: opts.extensions } : {}),
+    ...(opts.leafNodeExtensions ? { leafNodeExtensions: opts.leafNodeExtensions } : {}),
   });
   return publicPackage;
 }
@@ -81,6 +94,22 @@ describe('verifyKeyPackage', () => {
   test('error: a credential that is not an XMTP MlsCredential', async () => {
     const bytes = encode(keyPackageEncoder, await makeKeyPackage({ identity: new TextEncoder().encode('alice') }));
     expect(codeOf(() => verifyKeyPackage(bytes, { nowSeconds: NOW }))).toMatch(new RegExp(MlsErrorCodes.invalidKeyPackage));
+  });
+
+  test('behavior: a leaf ApplicationId with its inner length prefix and an empty last_resort are accepted', async () => {
+    const appId = Uint8Array.of(0x40, 0x40, ...new TextEncoder().encode(INBOX));
+    const kp = await makeKeyPackage({
+      extensions: [makeCustomExtension({ extensionType: 0x000a, extensionData: new Uint8Array() })],
+      leafNodeExtensions: [{ extensionType: 1, extensionData: appId }],
+    });
+    expect(verifyKeyPackage(encode(keyPackageEncoder, kp), { nowSeconds: NOW }).inboxId).toBe(INBOX);
+  });
+
+  test('error: a bare leaf ApplicationId (T1: OpenMLS, hence libxmtp and node-go, cannot parse it) or a non-empty last_resort', async () => {
+    const bare = await makeKeyPackage({ leafNodeExtensions: [{ extensionType: 1, extensionData: new TextEncoder().encode(INBOX) }] });
+    expect(codeOf(() => verifyKeyPackage(encode(keyPackageEncoder, bare), { nowSeconds: NOW }))).toMatch(/application_id is not an opaque<V>/);
+    const lastResort = await makeKeyPackage({ extensions: [makeCustomExtension({ extensionType: 0x000a, extensionData: Uint8Array.of(0) })] });
+    expect(codeOf(() => verifyKeyPackage(encode(keyPackageEncoder, lastResort), { nowSeconds: NOW }))).toMatch(/last_resort extension is not empty/);
   });
 
   test('error: garbage, truncation and trailing bytes', () => {

@@ -5,6 +5,7 @@
  * Checks: a complete, canonical TLS KeyPackage (decoded with ts-mls, every byte consumed); MLS 1.0;
  * XMTP's cipher suite 0x0003; a key-package leaf with a Basic credential whose identity is the
  * protobuf `xmtp.identity.MlsCredential` holding a 64-hex inbox id; init key != encryption key;
+ * a leaf ApplicationId, if any, that is a well-formed `opaque<V>`; an empty last_resort, if any;
  * both signatures (KeyPackageTBS and LeafNodeTBS, RFC 9420 SignWithLabel, Ed25519) valid under the
  * leaf's signature key; and, unless skipped, now within the lifetime. The installation id is the
  * leaf's signature key.
@@ -15,11 +16,13 @@ import { encode, keyPackageDecoder, keyPackageEncoder, protocolVersions, type Ke
 import { MlsCredentialSchema } from '../../gen/identity/credential_pb.js';
 import { XmtpError } from '../errors.js';
 import { MlsErrorCodes } from './framing.js';
-import { bytesEqual, signContent, varintSize } from './tls.js';
+import { bytesEqual, decodeVector, signContent, varintSize } from './tls.js';
 
 /** MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519, the only suite XMTP groups use. */
 export const XMTP_CIPHER_SUITE = 0x0003;
 const BASIC_CREDENTIAL = 1;
+const APPLICATION_ID = 0x0001;
+const LAST_RESORT = 0x000a;
 
 export interface ParsedKeyPackage {
   /** The installation id: the leaf's Ed25519 signature key (32 bytes). */
@@ -69,6 +72,16 @@ export function parseKeyPackage(bytes: Uint8Array): ParsedKeyPackage {
     throw invalid('credential identity is not an MlsCredential');
   }
   if (!/^[0-9a-f]{64}$/.test(inboxId)) throw invalid('credential inbox id is not 64 lowercase hex characters');
+  // Extensions OpenMLS parses by type (so libxmtp and node-go refuse the KP when they do not parse):
+  // the leaf ApplicationId is `opaque application_id<V>` (interop-findings T1), last_resort is empty.
+  for (const ext of leaf.extensions) {
+    if (ext.extensionType === APPLICATION_ID && decodeVector(ext.extensionData)?.[1] !== ext.extensionData.length) {
+      throw invalid('leaf application_id is not an opaque<V> (missing its inner length prefix?)');
+    }
+  }
+  for (const ext of kp.extensions) {
+    if (ext.extensionType === LAST_RESORT && ext.extensionData.length !== 0) throw invalid('last_resort extension is not empty');
+  }
   return {
     installationKey: leaf.signaturePublicKey,
     inboxId,

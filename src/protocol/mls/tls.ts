@@ -53,3 +53,23 @@ const textEncoder = new TextEncoder();
 export function signContent(label: string, content: Uint8Array): Uint8Array {
   return concatBytes(encodeVector(textEncoder.encode(`MLS 1.0 ${label}`)), encodeVector(content));
 }
+
+/**
+ * Reads one `opaque data<V>` at `offset`: returns the bytes and the offset after them, or undefined
+ * if the prefix is malformed, not minimal (RFC 9420 §2.1.2 requires the shortest encoding), or runs
+ * past the end.
+ */
+export function decodeVector(bytes: Uint8Array, offset = 0): [Uint8Array, number] | undefined {
+  const first = bytes[offset];
+  if (first === undefined) return undefined;
+  const prefix = first >> 6;
+  if (prefix === 3) return undefined;
+  const size = 1 << prefix;
+  if (offset + size > bytes.length) return undefined;
+  let n = first & 0x3f;
+  for (let i = 1; i < size; i++) n = n * 256 + bytes[offset + i]!;
+  if (varintSize(n) !== size) return undefined;
+  const start = offset + size;
+  if (start + n > bytes.length) return undefined;
+  return [bytes.subarray(start, start + n), start + n];
+}
