@@ -324,11 +324,13 @@ describe.each(backends)('node on %s', (_backend, database) => {
 
     test('behavior: CORS preflight for an extension origin, refused for a web page', async () => {
       const pre = (origin: string) =>
-        fetch(`${node.url}/xmtp.mls.api.v1.MlsApi/QueryGroupMessages`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-grpc-web' } });
+        fetch(`${node.url}/xmtp.mls.api.v1.MlsApi/QueryGroupMessages`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-grpc-web,x-app-version' } });
       const ok = await pre('chrome-extension://abcdefghijklmnop');
       expect(ok.status).toBe(204);
       expect(ok.headers.get('access-control-allow-origin')).toBe('chrome-extension://abcdefghijklmnop');
       expect(ok.headers.get('access-control-allow-headers')).toMatch(/x-grpc-web/i);
+      // what our client and libxmtp send with every request (createXmtpApi)
+      expect(ok.headers.get('access-control-allow-headers')).toMatch(/x-app-version/i);
       expect((await pre('https://evil.example')).status).toBe(403);
     });
 

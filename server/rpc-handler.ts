@@ -29,6 +29,13 @@ export interface RpcHandlerOptions {
   readonly allowOrigin: (origin: string) => boolean;
 }
 
+/**
+ * Request headers a browser client may send besides gRPC-web's own: XMTP clients identify themselves
+ * with `x-app-version` and `x-libxmtp-version` (libxmtp does; so does our client), which makes them
+ * non-simple headers the preflight must allow, or the browser refuses the request.
+ */
+const XMTP_CLIENT_HEADERS = ['X-App-Version', 'X-Libxmtp-Version'];
+
 /** Extension pages and pages served from this machine. */
 export function defaultAllowOrigin(origin: string): boolean {
   try {
@@ -75,7 +82,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
         res.setHeader('access-control-expose-headers', cors.exposedHeaders.join(', '));
         if (req.method === 'OPTIONS') {
           res.setHeader('access-control-allow-methods', cors.allowedMethods.join(', '));
-          res.setHeader('access-control-allow-headers', cors.allowedHeaders.join(', '));
+          res.setHeader('access-control-allow-headers', [...cors.allowedHeaders, ...XMTP_CLIENT_HEADERS].join(', '));
           res.setHeader('access-control-max-age', '7200');
           return end(res, 204);
         }

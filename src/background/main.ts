@@ -6,6 +6,8 @@
 import { browser } from 'wxt/browser';
 import type { HandlerMap } from '../messaging/channel.js';
 import { popupChannel, type PopupMethods } from '../messaging/popup-protocol.js';
+import { createStorageAreaStore } from '../keystore/storage-area-store.js';
+import { createIdentityService } from './identity-service.js';
 import { createRouter } from './router.js';
 import { getStatus } from './status.js';
 
@@ -19,8 +21,20 @@ export function startBackground(): void {
   const startedAt = Date.now();
   const extensionVersion = browser.runtime.getManifest().version;
 
+  // Unencrypted for now (see src/keystore/README.md): holds development identities only.
+  const store = createStorageAreaStore({
+    area: {
+      get: (keys) => browser.storage.local.get(keys),
+      set: (items) => browser.storage.local.set(items),
+      remove: (keys) => browser.storage.local.remove(keys),
+    },
+  });
+  const identity = createIdentityService({ store });
+
   const popupHandlers = {
     'app.status': () => getStatus({ extensionVersion, instanceId, startedAt }),
+    'identity.create': (params) => identity.create(params),
+    'identity.get': () => identity.get(),
   } satisfies HandlerMap<PopupMethods, PopupContext>;
 
   const popupRouter = createRouter<PopupMethods, PopupContext>(popupChannel, popupHandlers);
