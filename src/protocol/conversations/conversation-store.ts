@@ -1,0 +1,96 @@
+/**
+ * How conversations live in the client's Store. Pure; runs everywhere.
+ *
+ * Tables (key → value):
+ * - `groups`: hex group id → `StoredGroup` (the ts-mls ClientState bytes — keys included, so it goes
+ *   only into the Store, which the extension encrypts at rest — and the group's message cursor);
+ * - `messages`: `<hex group id>/<sent_at_ns, 20 digits>/<message id>` → `StoredMessage` (key order
+ *   is display order);
+ * - `sentPayloads`: hex SHA-256 of a payload we published → `{ groupId }`: our own messages coming
+ *   back from the node are recognised by it and skipped (interop-findings T9);
+ * - `client` → `welcomeCursor`: the id of the last welcome processed.
+ *
+ * Guarantees: a group's new MLS state, its cursor, and the messages and payload hashes that go with
+ * them are written in one transaction (`saveGroup`).
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { clientStateDecoder, clientStateEncoder, decode, encode, type ClientState } from 'ts-mls';
+import { XmtpError } from '../errors.js';
+import type { Store, StoreWriter } from '../storage/store.js';
+
+export const ConversationTables = {
+  groups: 'groups',
+  messages: 'messages',
+  sentPayloads: 'sentPayloads',
+  client: 'client',
+} as const;
+
+export const ConversationErrorCodes = {
+  unknownGroup: 'conversations.unknown_group',
+  corruptState: 'conversations.corrupt_state',
+} as const;
+
+export type ConversationKind = 'dm' | 'group';
+
+export interface StoredGroup {
+  readonly groupId: Uint8Array;
+  /** `clientStateEncoder` bytes. */
+  readonly state: Uint8Array;
+  /** Id of the last group message processed (or skipped). */
+  readonly cursor: bigint;
+  readonly kind: ConversationKind;
+  /** DMs: the other member's inbox id. */
+  readonly dmPeerInboxId?: string;
+  readonly createdAtNs: bigint;
+  /** Who added us (the welcome's sender) or our own inbox for a group we created. */
+  readonly addedByInboxId: string;
+  readonly [key: string]: Uint8Array | bigint | string | undefined;
+}
+
+export interface StoredMessage {
+  /** libxmtp's message id (hex): SHA-256(group id ‖ \t ‖ idempotency key ‖ \t ‖ EncodedContent). */
+  readonly id: string;
+  readonly groupId: string;
+  readonly senderInboxId: string;
+  /** PlaintextEnvelope idempotency key as ns for received messages; our send time for ours. */
+  readonly sentAtNs: bigint;
+  /** The EncodedContent bytes as received or sent. */
+  readonly encodedContent: Uint8Array;
+  /** Node id of the envelope, when known. */
+  readonly envelopeId?: bigint;
+  readonly deliveryStatus: 'published' | 'unpublished';
+  readonly [key: string]: string | bigint | Uint8Array | undefined;
+}
+
+export const groupKey = (groupId: Uint8Array): string => bytesToHex(groupId);
+export const payloadKey = (data: Uint8Array): string => bytesToHex(sha256(data));
+
+export function messageKey(groupIdHex: string, sentAtNs: bigint, id: string): string {
+  return `${groupIdHex}/${sentAtNs.toString().padStart(20, '0')}/${id}`;
+}
+
+export async function loadGroup(store: Store, groupId: Uint8Array): Promise<{ record: StoredGroup; state: ClientState }> {
+  const record = await store.get<StoredGroup>(ConversationTables.groups, groupKey(groupId));
+  if (!record) throw new XmtpError(ConversationErrorCodes.unknownGroup, `No conversation ${groupKey(groupId)}`);
+  return { record, state: decodeClientState(record.state) };
+}
+
+export function encodeClientState(state: ClientState): Uint8Array {
+  return encode(clientStateEncoder, state);
+}
+
+export function decodeClientState(bytes: Uint8Array): ClientState {
+  const state = decode(clientStateDecoder, bytes);
+  if (!state) throw new XmtpError(ConversationErrorCodes.corruptState, 'Stored MLS group state does not decode');
+  return state;
+}
+
+/** Writes the group (new state and cursor) plus any extra writes, atomically. */
+export function saveGroup(store: Store, record: StoredGroup, state: ClientState | undefined, extra?: (tx: StoreWriter) => void): Promise<void> {
+  const next: StoredGroup = state ? { ...record, state: encodeClientState(state) } : record;
+  return store.transaction((tx) => {
+    tx.put(ConversationTables.groups, groupKey(next.groupId), next);
+    extra?.(tx);
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * A conversation's stored messages in display order (by sent time), decoded with the client's
+ * content registry; content of an unknown type (or that its codec refuses) comes back as `unknown`
+ * with its fallback text. Local only (call `syncGroup` first for news). Pure; runs everywhere.
+ */
+import type { XmtpClient } from '../client.js';
+import { decodeContent } from '../content/decode-content.js';
+import { formatContentTypeId } from '../content/content-type-id.js';
+import { ConversationTables, groupKey, type StoredMessage } from './conversation-store.js';
+
+export interface ListMessagesParameters {
+  readonly groupId: Uint8Array;
+}
+
+export interface DecodedMessage {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly senderInboxId: string;
+  readonly sentAtNs: bigint;
+  /** `authority/type:major.minor`, or undefined when the content names no type. */
+  readonly contentType: string | undefined;
+  /** The decoded value (a string for text), or undefined for content we cannot decode. */
+  readonly content: unknown;
+  readonly fallback: string | undefined;
+  readonly deliveryStatus: StoredMessage['deliveryStatus'];
+}
+
+export type ListMessagesReturnType = DecodedMessage[];
+
+export async function listMessages(client: XmtpClient, { groupId }: ListMessagesParameters): Promise<ListMessagesReturnType> {
+  const records = await client.store.list<StoredMessage>(ConversationTables.messages, `${groupKey(groupId)}/`);
+  return Promise.all(
+    records.map(async ({ value: m }) => {
+      const decoded = await decodeContent(client.contentRegistry, m.encodedContent, { onInvalid: 'unknown' });
+      return {
+        id: m.id,
+        conversationId: m.groupId,
+        senderInboxId: m.senderInboxId,
+        sentAtNs: m.sentAtNs,
+        contentType: decoded.contentType ? formatContentTypeId(decoded.contentType) : undefined,
+        content: decoded.kind === 'content' ? decoded.content : undefined,
+        fallback: decoded.fallback,
+        deliveryStatus: m.deliveryStatus,
+      };
+    }),
+  );
+}
