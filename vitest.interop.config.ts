@@ -1,6 +1,6 @@
 // Interop suite (interop/*.interop.test.ts): real libxmtp clients against our node. Slow (minutes),
 // so it has its own config: long timeouts, one forked worker, one file at a time.
-// Run: npx vitest run --config vitest.interop.config.ts   (XMTP_INTEROP_NODE=stub: the dev stub node)
+// Run: npx vitest run --config vitest.interop.config.ts
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

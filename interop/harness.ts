@@ -3,8 +3,7 @@
 //   ensureLibxmtpRuntime()   installs/locates Node 22 + @xmtp/node-sdk (scripts/libxmtp-runtime.sh), once
 //   createPeer(name, url)    one identity in <run tmp>/<name>, typed methods for every peer command
 //   copyIdentity(from, to)   same wallet in another state folder: a second installation after `init`
-//   startNodeProcess({ db }) our node (`tsx server/main.ts --port 0 --db <db>`), or the dev stub
-//                            (interop/dev-stub-node.mjs) when XMTP_INTEROP_NODE=stub
+//   startNodeProcess({ db }) our node (`tsx server/main.ts --port 0 --db <db>`)
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PEER_SCRIPT = path.join(REPO_DIR, 'interop', 'libxmtp-peer.mjs');
-const STUB_SCRIPT = path.join(REPO_DIR, 'interop', 'dev-stub-node.mjs');
 const RUNTIME_SCRIPT = path.join(REPO_DIR, 'scripts', 'libxmtp-runtime.sh');
 
 // ---------- output types of the peer commands ----------
@@ -417,9 +415,6 @@ export interface NodeProcess {
   stop(timeoutMs?: number): Promise<NodeExit>;
 }
 
-export type NodeKind = 'real' | 'stub';
-/** Which node startNodeProcess runs: XMTP_INTEROP_NODE=stub selects the throwaway dev stub. */
-export const nodeKind = (): NodeKind => (process.env.XMTP_INTEROP_NODE === 'stub' ? 'stub' : 'real');
 
 /**
  * Spawns our node: `tsx server/main.ts --port <port|0> --db <db>` (the tsx CLI directly rather than
@@ -427,19 +422,10 @@ export const nodeKind = (): NodeKind => (process.env.XMTP_INTEROP_NODE === 'stub
  * `listening on http://127.0.0.1:<port>`.
  */
 export async function startNodeProcess(opts: { db: string; port?: number; startTimeoutMs?: number }): Promise<NodeProcess> {
-  const kind = nodeKind();
+  const kind = 'our';
   const cliArgs = ['--port', String(opts.port ?? 0), '--db', opts.db];
-  let cmd: string;
-  let args: string[];
-  if (kind === 'stub') {
-    cmd = await ensureLibxmtpRuntime();
-    args = [STUB_SCRIPT, ...cliArgs];
-  } else {
-    const main = path.join(REPO_DIR, 'server', 'main.ts');
-    if (!existsSync(main)) throw new Error(`${main} does not exist (set XMTP_INTEROP_NODE=stub to use interop/dev-stub-node.mjs)`);
-    cmd = process.execPath;
-    args = [path.join(REPO_DIR, 'node_modules', 'tsx', 'dist', 'cli.mjs'), main, ...cliArgs];
-  }
+  const cmd = process.execPath;
+  const args = [path.join(REPO_DIR, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO_DIR, 'server', 'main.ts'), ...cliArgs];
   const child = spawn(cmd, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   let out = '';

@@ -2,13 +2,13 @@
 // interop/libxmtp-peer.mjs) register, DM, run groups (rename, add, remove, 20 members with welcome
 // pointers), stream, and keep their history across a node restart on the same SQLite file.
 // Every step checks content, sender inbox id and order on each side. Steps share state and run in order.
-// Run: npx vitest run --config vitest.interop.config.ts   (XMTP_INTEROP_NODE=stub: dev stub node)
+// Run: npx vitest run --config vitest.interop.config.ts
 import path from 'node:path';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MlsApi, SortDirection } from '../src/gen/mls/api/v1/mls_pb.js';
-import { copyIdentity, createPeer, ensureLibxmtpRuntime, interopTmpDir, nodeKind, removeInteropTmpDir, startNodeProcess } from './harness.js';
+import { copyIdentity, createPeer, ensureLibxmtpRuntime, interopTmpDir, removeInteropTmpDir, startNodeProcess } from './harness.js';
 import type { ConversationInfo, GroupUpdatedContent, MessageInfo, NodeProcess, Peer, PeerIdentity } from './harness.js';
 
 const TEXT = 'xmtp.org/text:1.0';
@@ -65,7 +65,7 @@ const mark = (label: string): void => {
   stepStart = now;
 };
 
-describe(`libxmtp 1.10 clients against our node (${nodeKind()})`, () => {
+describe('libxmtp 1.10 clients against our node', () => {
   let dmId = '';
   let teamId = '';
   let bigId = '';
@@ -87,7 +87,7 @@ describe(`libxmtp 1.10 clients against our node (${nodeKind()})`, () => {
   });
 
   afterAll(async () => {
-    console.log(`interop timings (${nodeKind()} node):\n  ${timings.join('\n  ')}`);
+    console.log(`interop timings:\n  ${timings.join('\n  ')}`);
     await node?.stop().catch((e: unknown) => console.error(String(e)));
     // keep the peers' state and the node's database after a failure (or with XMTP_INTEROP_KEEP=1)
     if (failed) console.log(`interop state kept in ${interopTmpDir()}`);
