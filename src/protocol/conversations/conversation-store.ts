@@ -10,6 +10,10 @@
  *   back from the node are recognised by it and skipped (interop-findings T9);
  * - `client` → `welcomeCursor`: the id of the last welcome processed.
  *
+ * A commit of ours on an existing group is first stored as pending (`pendingCommit` = its payload
+ * hash, `pendingState` = the state after it) and only becomes the group's state once the node has it
+ * with no other commit ahead of it (`commitToGroup`, or `syncGroup` when it finds it after a crash).
+ *
  * Guarantees: a group's new MLS state, its cursor, and the messages and payload hashes that go with
  * them are written in one transaction (`saveGroup`).
  */
@@ -45,6 +49,10 @@ export interface StoredGroup {
   readonly createdAtNs: bigint;
   /** Who added us (the welcome's sender) or our own inbox for a group we created. */
   readonly addedByInboxId: string;
+  /** Payload hash (hex) of our commit published (or being published) but not merged yet. */
+  readonly pendingCommit?: string;
+  /** `clientStateEncoder` bytes of the state after `pendingCommit`. */
+  readonly pendingState?: Uint8Array;
   readonly [key: string]: Uint8Array | bigint | string | undefined;
 }
 
@@ -74,6 +82,12 @@ export async function loadGroup(store: Store, groupId: Uint8Array): Promise<{ re
   const record = await store.get<StoredGroup>(ConversationTables.groups, groupKey(groupId));
   if (!record) throw new XmtpError(ConversationErrorCodes.unknownGroup, `No conversation ${groupKey(groupId)}`);
   return { record, state: decodeClientState(record.state) };
+}
+
+/** The record without its pending commit. */
+export function withoutPending(record: StoredGroup): StoredGroup {
+  const { pendingCommit: _c, pendingState: _s, ...rest } = record;
+  return rest as StoredGroup;
 }
 
 export function encodeClientState(state: ClientState): Uint8Array {

@@ -1,6 +1,7 @@
 /** The conversations this installation is in (local only; `syncWelcomes` finds new ones). Pure; runs everywhere. */
 import type { XmtpClient } from '../client.js';
 import { ConversationTables, decodeClientState, type ConversationKind, type StoredGroup } from './conversation-store.js';
+import { readMutableMetadataValue } from './group-extensions.js';
 import { groupLeaves } from './validate-welcome-membership.js';
 
 export interface ConversationSummary {
@@ -14,6 +15,12 @@ export interface ConversationSummary {
   readonly memberInboxIds: string[];
   readonly isActive: boolean;
   readonly createdAtNs: bigint;
+  /** 0xFF00 `group_name` / `description` (groups; `""` when unset). */
+  readonly name: string;
+  readonly description: string;
+  /** 0xFF00 admin and super-admin inbox ids. */
+  readonly adminInboxIds: string[];
+  readonly superAdminInboxIds: string[];
 }
 
 export type ListConversationsReturnType = ConversationSummary[];
@@ -22,6 +29,7 @@ export async function listConversations(client: XmtpClient): Promise<ListConvers
   const records = await client.store.list<StoredGroup>(ConversationTables.groups);
   return records.map(({ key, value }) => {
     const state = decodeClientState(value.state);
+    const metadata = readMutableMetadataValue(state.groupContext.extensions);
     return {
       id: key,
       groupId: value.groupId,
@@ -31,6 +39,10 @@ export async function listConversations(client: XmtpClient): Promise<ListConvers
       memberInboxIds: [...new Set(groupLeaves(state).map((l) => l.inboxId))].sort(),
       isActive: state.groupActiveState.kind === 'active',
       createdAtNs: value.createdAtNs,
+      name: metadata.attributes.group_name ?? '',
+      description: metadata.attributes.description ?? '',
+      adminInboxIds: [...metadata.adminInboxIds],
+      superAdminInboxIds: [...metadata.superAdminInboxIds],
     };
   });
 }

@@ -6,7 +6,11 @@
  *   from the sender leaf's credential and stores it (id = libxmtp's message id, sent_at = the
  *   envelope's `created_ns`, as libxmtp);
  * - processes a commit with ts-mls (libxmtp's KeyUpdate on first send after a join (T12), GCE
- *   commits, membership changes);
+ *   commits, membership changes) and stores a synthesised GroupUpdated transcript message for it
+ *   (added / removed inboxes, metadata and admin changes, `group-updated-transcript.ts`; none for a
+ *   key update); a commit that removes us leaves the group inactive (ts-mls `removedFromGroup`);
+ * - merges our own pending commit when it comes back (a crash between publish and merge), and drops
+ *   it when another commit got in first or it never reached the node;
  * - skips what cannot be processed — a commit from a past epoch that lost a race (T10), a message
  *   from an epoch whose keys we never had (T11), garbage — and moves on.
  * After each message the new MLS state, the cursor and the stored message are written in one
@@ -23,7 +27,8 @@ import { messageId } from '../content/message-id.js';
 import { decodePlaintextEnvelope } from '../content/plaintext-envelope.js';
 import { envelopeId, queryGroupMessagesAfter } from '../delivery/query-all.js';
 import { XmtpError } from '../errors.js';
-import { ConversationTables, groupKey, loadGroup, messageKey, payloadKey, saveGroup, type StoredMessage } from './conversation-store.js';
+import { ConversationTables, decodeClientState, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type StoredMessage } from './conversation-store.js';
+import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript.js';
 import { readMessageSender } from './message-sender.js';
 
 export interface SyncGroupParameters {
@@ -53,48 +58,66 @@ export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array): 
     let next: ClientState | undefined;
     let stored: StoredMessage | undefined;
     try {
-      const outcome = await processEnvelope(client, state, envelope);
+      const pending = record.pendingCommit;
+      const outcome = await processEnvelope(client, state, envelope, pending);
       next = outcome.state;
       stored = outcome.message;
       if (outcome.kind === 'commit') commits++;
+      if (outcome.kind === 'commit' || outcome.kind === 'ownCommit') record = withoutPending(record);
     } catch (error) {
       if (error instanceof ConnectError) throw error;
       skipped.push({ id, error: XmtpError.from(error) });
     }
-    record = { ...record, cursor: id };
-    await saveGroup(client.store, record, next, (tx) => {
+    // Keep the record's state bytes current: a later skipped envelope saves the record as it is.
+    record = { ...record, cursor: id, ...(next ? { state: encodeClientState(next) } : {}) };
+    await saveGroup(client.store, record, undefined, (tx) => {
       if (stored) tx.put(ConversationTables.messages, messageKey(stored.groupId, stored.sentAtNs, stored.id), stored);
     });
     if (next) state = next;
     if (stored) received.push(stored.id);
   }
+  if (record.pendingCommit) {
+    // Our commit never reached the node: drop it (the caller retries).
+    record = withoutPending(record);
+    await saveGroup(client.store, record, undefined);
+  }
   return { received, commits, skipped };
 }
 
 interface Outcome {
-  readonly kind: 'own' | 'commit' | 'application' | 'other';
+  readonly kind: 'own' | 'ownCommit' | 'commit' | 'application' | 'other';
   readonly state?: ClientState;
   readonly message?: StoredMessage;
 }
 
-async function processEnvelope(client: XmtpClient, state: ClientState, envelope: GroupMessage): Promise<Outcome> {
+async function processEnvelope(client: XmtpClient, state: ClientState, envelope: GroupMessage, pendingCommit: string | undefined): Promise<Outcome> {
   if (envelope.version.case !== 'v1') throw new XmtpError('conversations.unsupported_envelope', 'Group message without V1');
   const { data, createdNs } = envelope.version.value;
-  if (await client.store.get(ConversationTables.sentPayloads, payloadKey(data))) return { kind: 'own' };
+  const groupId = state.groupContext.groupId;
+  const hash = payloadKey(data);
+  if (await client.store.get(ConversationTables.sentPayloads, hash)) {
+    if (pendingCommit !== hash) return { kind: 'own' };
+    const record = await client.store.get<{ pendingState?: Uint8Array }>(ConversationTables.groups, groupKey(groupId));
+    if (!record?.pendingState) return { kind: 'own' };
+    const merged = decodeClientState(record.pendingState);
+    const update = diffGroupUpdate(state.groupContext.extensions, merged.groupContext.extensions, client.inboxId);
+    return { kind: 'ownCommit', state: merged, ...(update ? { message: groupUpdatedMessage(groupId, update, createdNs, envelopeId(envelope)) } : {}) };
+  }
   const mlsMessage = decode(mlsMessageDecoder, data);
   if (!mlsMessage || (mlsMessage.wireformat !== wireformats.mls_private_message && mlsMessage.wireformat !== wireformats.mls_public_message)) {
     throw new XmtpError('conversations.malformed_message', 'Group message is not an MLS PrivateMessage or PublicMessage');
   }
   const isApplication = mlsMessage.wireformat === wireformats.mls_private_message && mlsMessage.privateMessage.contentType === contentTypes.application;
-  const sender = isApplication && mlsMessage.wireformat === wireformats.mls_private_message ? await readMessageSender(client.mls.cipherSuite, state, mlsMessage.privateMessage) : undefined;
+  const sender = mlsMessage.wireformat === wireformats.mls_private_message ? await readMessageSender(client.mls.cipherSuite, state, mlsMessage.privateMessage) : undefined;
   const result = await processMessage({ context: client.mls, state, message: mlsMessage, callback: acceptAll });
   if (result.kind === 'newState') {
-    return { kind: result.actionTaken === 'accept' ? 'commit' : 'other', state: result.newState };
+    if (result.actionTaken !== 'accept' || isApplication || result.newState.groupContext.epoch === state.groupContext.epoch) return { kind: 'other', state: result.newState };
+    const update = diffGroupUpdate(state.groupContext.extensions, result.newState.groupContext.extensions, sender?.inboxId ?? '');
+    return { kind: 'commit', state: result.newState, ...(update ? { message: groupUpdatedMessage(groupId, update, createdNs, envelopeId(envelope)) } : {}) };
   }
   if (!sender?.inboxId) return { kind: 'other', state: result.newState };
   const envelopeContent = decodePlaintextEnvelope(result.message);
   if (envelopeContent.kind !== 'content') return { kind: 'other', state: result.newState };
-  const groupId = state.groupContext.groupId;
   return {
     kind: 'application',
     state: result.newState,

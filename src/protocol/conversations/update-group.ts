@@ -1,0 +1,196 @@
+/**
+ * Commits to an existing group, as libxmtp does (xmtp-wire.md §5.3):
+ * - `addMembers`: one commit with an Add for every installation of every new inbox (key packages
+ *   checked as at creation; failures listed in `failed_installations`) + a GCE whose 0xFF01 adds
+ *   those inboxes at their latest identity sequence id; welcomes to the added installations;
+ * - `removeMembers`: one commit with a Remove for every leaf of those inboxes + a GCE whose 0xFF01
+ *   drops them;
+ * - `updateGroupName` / `updateGroupMetadata`: one commit with a single GCE replacing 0xFF00 (the
+ *   other attributes and both admin lists kept).
+ * Every GCE carries the whole extension list with only the one extension replaced, in order.
+ * Pure; runs everywhere.
+ *
+ * `commitToGroup` (the shared path), under the group's lock: sync the group first; build the commit
+ * (ts-mls, with a path, ratchet tree in the Welcome); store it as PENDING (payload hash + the state
+ * after it) before publishing; publish; then read the node back from our cursor: if another commit
+ * got ahead of ours, ours is void (libxmtp drops it too) — drop the pending state and throw
+ * `conversations.commit_conflict` (retryable; the next sync processes the winner); else merge:
+ * the state after our commit becomes the group's, with our GroupUpdated transcript message, and the
+ * welcomes are sent (cursor = our commit's node id). A crash after publishing is recovered by
+ * `syncGroup`, which merges the pending commit when it sees it.
+ *
+ * Not done: libxmtp's permission checks before committing (the node and the other members enforce
+ * them: a commit they refuse forks us), installation re-sync of existing members.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { createCommit, defaultProposalTypes, encode, mlsMessageEncoder, type ClientState, type MlsWelcomeMessage, type Proposal } from 'ts-mls';
+import type { XmtpClient } from '../client.js';
+import { envelopeId, queryGroupMessagesAfter } from '../delivery/query-all.js';
+import { XmtpError } from '../errors.js';
+import { bytesEqual } from '../mls/tls.js';
+import { addProposals, CommitErrorCodes, gceProposal, resolveInstallations, sendWelcomes, type Recipient } from './commit-pieces.js';
+import { ConversationTables, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type StoredGroup } from './conversation-store.js';
+import { readGroupMembership, readGroupMetadata, readMutableMetadataValue, withGroupMembership, withMutableMetadata } from './group-extensions.js';
+import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript.js';
+import { senderHmac } from './sender-hmac.js';
+import { syncGroupLocked } from './sync-group.js';
+import { groupLeaves } from './validate-welcome-membership.js';
+import { ConversationType } from '../../gen/mls/message_contents/group_metadata_pb.js';
+
+export const UpdateGroupErrorCodes = {
+  inactive: 'conversations.group_inactive',
+  notAGroup: 'conversations.not_a_group',
+  invalidMember: 'conversations.invalid_member',
+  nothingToDo: 'conversations.nothing_to_change',
+  conflict: 'conversations.commit_conflict',
+} as const;
+
+export interface UpdateGroupReturnType {
+  /** Our commit's node id. */
+  readonly commitId: bigint;
+  readonly epoch: bigint;
+  /** Installations added / removed / whose key package failed (hex). */
+  readonly addedInstallations: string[];
+  readonly removedInstallations: string[];
+  readonly failedInstallations: string[];
+}
+
+interface CommitPlan {
+  readonly proposals: Proposal[];
+  readonly recipients: readonly Recipient[];
+  readonly removedInstallations?: readonly Uint8Array[];
+  readonly failedInstallations?: readonly Uint8Array[];
+}
+
+/** Syncs, builds the commit from the synced state, publishes it and merges it (see the header). */
+export function commitToGroup(client: XmtpClient, groupId: Uint8Array, plan: (state: ClientState, record: StoredGroup) => Promise<CommitPlan>): Promise<UpdateGroupReturnType> {
+  return client.lock(groupKey(groupId), async () => {
+    await syncGroupLocked(client, groupId);
+    const { record, state } = await loadGroup(client.store, groupId);
+    if (state.groupActiveState.kind !== 'active') throw new XmtpError(UpdateGroupErrorCodes.inactive, `Group ${groupKey(groupId)} is not active`);
+    const { proposals, recipients, removedInstallations = [], failedInstallations = [] } = await plan(state, record);
+    const { newState, commit, welcome } = await createCommit({ context: client.mls, state, extraProposals: proposals, ratchetTreeExtension: true });
+    if (recipients.length > 0 && !welcome) throw new XmtpError('internal', 'An Add commit produced no Welcome');
+    const data = encode(mlsMessageEncoder, commit);
+    const hash = payloadKey(data);
+    const pending: StoredGroup = { ...record, pendingCommit: hash, pendingState: encodeClientState(newState) };
+    await saveGroup(client.store, pending, undefined, (tx) => tx.put(ConversationTables.sentPayloads, hash, { groupId: groupKey(groupId) }));
+
+    const nowNs = client.clock.nowNs();
+    await client.api.mls.sendGroupMessages({
+      messages: [{ version: { case: 'v1', value: { data, senderHmac: senderHmac({ hmacRootKey: client.hmacRootKey, groupId, data, nowNs }), shouldPush: false } } }],
+    });
+
+    // Where did it land? Another member's commit ahead of ours voids ours.
+    let published: { id: bigint; createdNs: bigint } | undefined;
+    let conflict = false;
+    for await (const envelope of queryGroupMessagesAfter(client.api, groupId, record.cursor)) {
+      if (envelope.version.case !== 'v1') continue;
+      const v = envelope.version.value;
+      if (bytesEqual(v.data, data)) {
+        published = { id: envelopeId(envelope), createdNs: v.createdNs };
+        break;
+      }
+      if (v.isCommit && !(await client.store.get(ConversationTables.sentPayloads, payloadKey(v.data)))) conflict = true;
+    }
+    if (!published) throw new XmtpError(CommitErrorCodes.commitNotFound, 'The published commit is not on the node', { retryable: true });
+    if (conflict) {
+      await saveGroup(client.store, withoutPending(pending), undefined);
+      throw new XmtpError(UpdateGroupErrorCodes.conflict, 'Another commit reached the group first; sync and retry', { retryable: true });
+    }
+    const update = diffGroupUpdate(state.groupContext.extensions, newState.groupContext.extensions, client.inboxId);
+    await saveGroup(client.store, withoutPending(pending), newState, (tx) => {
+      if (!update) return;
+      const m = groupUpdatedMessage(groupId, update, published.createdNs, published.id);
+      tx.put(ConversationTables.messages, messageKey(m.groupId, m.sentAtNs, m.id), m);
+    });
+    if (welcome) await sendWelcomes(client, welcome as MlsWelcomeMessage, recipients, published.id);
+    return {
+      commitId: published.id,
+      epoch: newState.groupContext.epoch,
+      addedInstallations: recipients.map((r) => bytesToHex(r.installationKey)),
+      removedInstallations: removedInstallations.map((k) => bytesToHex(k)),
+      failedInstallations: failedInstallations.map((k) => bytesToHex(k)),
+    };
+  });
+}
+
+function checkInboxIds(inboxIds: readonly string[]): void {
+  if (inboxIds.length === 0) throw new XmtpError(UpdateGroupErrorCodes.nothingToDo, 'No inbox ids given');
+  for (const m of inboxIds) {
+    if (!/^[0-9a-f]{64}$/.test(m)) throw new XmtpError(UpdateGroupErrorCodes.invalidMember, `Not an inbox id: ${m}`);
+  }
+}
+
+function checkIsGroup(state: ClientState): void {
+  if (readGroupMetadata(state.groupContext.extensions).conversationType !== ConversationType.GROUP) {
+    throw new XmtpError(UpdateGroupErrorCodes.notAGroup, 'Membership changes are only for groups');
+  }
+}
+
+export interface AddMembersParameters {
+  readonly groupId: Uint8Array;
+  readonly inboxIds: readonly string[];
+}
+
+export async function addMembers(client: XmtpClient, { groupId, inboxIds }: AddMembersParameters): Promise<UpdateGroupReturnType> {
+  checkInboxIds(inboxIds);
+  return commitToGroup(client, groupId, async (state) => {
+    checkIsGroup(state);
+    const membership = readGroupMembership(state.groupContext.extensions);
+    const fresh = [...new Set(inboxIds)].filter((m) => membership.members[m] === undefined);
+    if (fresh.length === 0) throw new XmtpError(UpdateGroupErrorCodes.nothingToDo, 'Every inbox is already a member');
+    const inTree = new Set(groupLeaves(state).map((l) => bytesToHex(l.installationKey)));
+    const { logs, recipients, failed } = await resolveInstallations(client, fresh, { exclude: inTree, required: fresh });
+    const members = new Map(Object.entries(membership.members));
+    for (const m of fresh) members.set(m, logs.get(m)!.latestSequenceId);
+    const failedInstallations = [...membership.failedInstallations, ...failed.map((f) => f.installationKey)];
+    const extensions = withGroupMembership(state.groupContext.extensions, members, failedInstallations);
+    return { proposals: [...addProposals(recipients), gceProposal(extensions)], recipients, failedInstallations: failed.map((f) => f.installationKey) };
+  });
+}
+
+export interface RemoveMembersParameters {
+  readonly groupId: Uint8Array;
+  readonly inboxIds: readonly string[];
+}
+
+export async function removeMembers(client: XmtpClient, { groupId, inboxIds }: RemoveMembersParameters): Promise<UpdateGroupReturnType> {
+  checkInboxIds(inboxIds);
+  if (inboxIds.includes(client.inboxId)) throw new XmtpError(UpdateGroupErrorCodes.invalidMember, 'Cannot remove our own inbox (leaving is not supported yet)');
+  return commitToGroup(client, groupId, async (state) => {
+    checkIsGroup(state);
+    const membership = readGroupMembership(state.groupContext.extensions);
+    const gone = new Set(inboxIds.filter((m) => membership.members[m] !== undefined));
+    const leaves = groupLeaves(state).filter((l) => gone.has(l.inboxId));
+    if (gone.size === 0 && leaves.length === 0) throw new XmtpError(UpdateGroupErrorCodes.nothingToDo, 'None of these inboxes is a member');
+    const members = new Map(Object.entries(membership.members).filter(([m]) => !gone.has(m)));
+    const extensions = withGroupMembership(state.groupContext.extensions, members, membership.failedInstallations);
+    const removes = leaves.map((l): Proposal => ({ proposalType: defaultProposalTypes.remove, remove: { removed: l.leafIndex } }));
+    return { proposals: [...removes, gceProposal(extensions)], recipients: [], removedInstallations: leaves.map((l) => l.installationKey) };
+  });
+}
+
+export interface UpdateGroupMetadataParameters {
+  readonly groupId: Uint8Array;
+  /** Attributes to set (`group_name`, `description`, `group_image_url_square`, `app_data`, …); others are kept. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export function updateGroupMetadata(client: XmtpClient, { groupId, attributes }: UpdateGroupMetadataParameters): Promise<UpdateGroupReturnType> {
+  return commitToGroup(client, groupId, async (state) => {
+    checkIsGroup(state);
+    const current = readMutableMetadataValue(state.groupContext.extensions);
+    const extensions = withMutableMetadata(state.groupContext.extensions, { ...current, attributes: { ...current.attributes, ...attributes } });
+    return { proposals: [gceProposal(extensions)], recipients: [] };
+  });
+}
+
+export interface UpdateGroupNameParameters {
+  readonly groupId: Uint8Array;
+  readonly name: string;
+}
+
+export function updateGroupName(client: XmtpClient, { groupId, name }: UpdateGroupNameParameters): Promise<UpdateGroupReturnType> {
+  return updateGroupMetadata(client, { groupId, attributes: { group_name: name } });
+}
