@@ -36,6 +36,20 @@ describe('createIdentityService', () => {
     expect(kps.keyPackages[0]?.keyPackageTlsSerialized.length).toBeGreaterThan(1216);
   });
 
+  test('behavior: client() opens the XmtpClient over the registered identity (its key packages stored)', async () => {
+    const store = createStorageAreaStore({ area: createMemoryStorageArea() });
+    const service = createIdentityService({ store });
+    await expect(service.client()).rejects.toMatchObject({ code: 'identity.not_found' });
+    const created = await service.create({ network: node.url });
+    const client = await service.client();
+    expect(client.inboxId).toBe(created.inboxId);
+    expect(Buffer.from(client.installation.publicKey).toString('hex')).toBe(created.installationId);
+    expect(await service.client()).toBe(client); // one per worker: it holds the group locks
+    expect((await store.list('keyPackages')).length).toBe(2); // X-Wing key and init key, same key package
+    const reopened = await createIdentityService({ store }).client();
+    expect(reopened.inboxId).toBe(created.inboxId);
+  });
+
   test('behavior: the identity survives a new service over the same storage (a worker restart)', async () => {
     const area = createMemoryStorageArea();
     const created = await createIdentityService({ store: createStorageAreaStore({ area }) }).create({ network: node.url });

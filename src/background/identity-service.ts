@@ -1,6 +1,8 @@
 /**
  * The background's identity service: creates this browser's XMTP identity (a wallet key, an
- * installation key, the inbox registration and a key package) and reports it. Runs in the service
+ * installation key, the inbox registration and a key package, through `createClient` in
+ * src/protocol/client.ts) and reports it, and hands the conversation service the `XmtpClient` over
+ * that identity (`client()`). Runs in the service
  * worker (and in Node tests); it talks to the world only through the injected `Store` and `fetch`.
  *
  * DEVELOPMENT / TEST PATH: `create` generates the wallet's private key itself (viem
@@ -8,11 +10,12 @@
  * user's own wallet or passkey) does not exist yet. A real user's wallet key will never be held here.
  *
  * Guarantees:
- * - secrets never leave this service: callers get ids only (`IdentitySummary`);
+ * - secrets never leave the background: the popup gets ids only (`IdentitySummary`);
  * - persist first: every key is written to the store before the first network request, and the
  *   record is marked `registered` only after the key package upload and the inbox registration both
- *   succeeded. A worker killed in between resumes with the same keys on the next `create` (both
- *   node calls are idempotent for the same keys), so no orphaned installation is ever created;
+ *   succeeded. A worker killed in between resumes with the same wallet and installation keys on the
+ *   next `create` (it uploads a fresh key package, keeping the earlier one's secrets; registration
+ *   is idempotent), so no orphaned installation is ever created;
  * - calls within one worker are serialized, so two concurrent `create`s cannot race;
  * - a node that cannot be reached fails with `node.unreachable` (retryable) naming its URL; any other
  *   refusal from the node with `node.request_failed`.
@@ -20,16 +23,13 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { ClientTables, createClient, openClient, type XmtpClient } from '../protocol/client.js';
 import { createXmtpApi, type XmtpApi } from '../protocol/delivery/create-xmtp-api.js';
 import { XmtpError } from '../protocol/errors.js';
 import { createEoaSigner } from '../protocol/identity/create-eoa-signer.js';
-import { createInstallationSigner } from '../protocol/identity/create-installation-signer.js';
 import { toInstallationId } from '../protocol/identity/identifiers.js';
 import { DEFAULT_INBOX_NONCE } from '../protocol/identity/inbox-id.js';
 import { inboxIdOf } from '../protocol/identity/member-id.js';
-import { registerInbox } from '../protocol/identity/register-inbox.js';
-import { createXmtpKeyPackage, encodeKeyPackageSecrets } from '../protocol/mls/create-key-package.js';
-import { generateWelcomeWrapperKeyPair } from '../protocol/mls/welcome-wrapper.js';
 import type { Store } from '../protocol/storage/store.js';
 import type { IdentitySummary } from '../messaging/popup-protocol.js';
 
@@ -40,13 +40,16 @@ export const IdentityServiceErrorCodes = {
   nodeUnreachable: 'node.unreachable',
   /** The node answered with an error. */
   nodeRequestFailed: 'node.request_failed',
+  /** No identity is registered here yet. */
+  notFound: 'identity.not_found',
   /** The stored identity record cannot be read. */
   corrupt: 'identity.corrupt_record',
 } as const;
 
 const TABLE = 'identity';
 const KEY = 'current';
-const RECORD_VERSION = 1;
+/** 2: the installation lives in the client's tables (version 1 kept it here; a v1 record is unreadable). */
+const RECORD_VERSION = 2;
 
 /**
  * The stored identity. Secrets in the clear: see src/keystore/storage-area-store.ts (unencrypted
@@ -61,21 +64,14 @@ type IdentityRecord = {
   readonly inboxId: string;
   /** DEVELOPMENT ONLY: the generated wallet's secp256k1 private key (32 bytes). */
   readonly walletPrivateKey: Uint8Array;
-  /** The installation's Ed25519 secret key (32-byte seed). */
-  readonly installationSecretKey: Uint8Array;
-  /** Its public key: the installation id. */
-  readonly installationPublicKey: Uint8Array;
-  /** The X-Wing welcome-wrapper private key (32-byte seed) whose public key is in the key package. */
-  readonly welcomeWrapperPrivateKey: Uint8Array;
-  readonly keyPackage: {
-    readonly tls: Uint8Array;
-    /** `encodeKeyPackageSecrets` bytes (init and leaf encryption private keys). */
-    readonly secrets: Uint8Array;
-    readonly notBefore: number;
-    readonly notAfter: number;
-    /** Unix seconds of the successful upload; null while pending. */
-    readonly uploadedAt: number | null;
-  };
+  /**
+   * The installation's Ed25519 public key (the installation id); null while pending. The
+   * installation's secret key, HMAC root key and key-package secrets live in the XMTP client's
+   * tables (`client`, `keyPackages`: src/protocol/client.ts), written there before any request.
+   */
+  readonly installationPublicKey: Uint8Array | null;
+  /** Unix milliseconds of the successful registration; null while pending. */
+  readonly registeredAt: number | null;
   readonly createdAt: number;
 };
 
@@ -95,6 +91,11 @@ export interface CreateIdentityParameters {
 export interface IdentityService {
   create(params: CreateIdentityParameters): Promise<IdentitySummary>;
   get(): Promise<IdentitySummary | null>;
+  /**
+   * The XMTP client over the registered identity (one per worker: it holds the per-group locks).
+   * Fails with `identity.not_found` before `create`.
+   */
+  client(): Promise<XmtpClient>;
 }
 
 export function createIdentityService(deps: IdentityServiceDeps): IdentityService {
@@ -114,6 +115,8 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     return record;
   };
 
+  let cached: { readonly network: string; readonly client: Promise<XmtpClient> } | undefined;
+
   return {
     get: () => serialized(async () => {
       const record = await load();
@@ -131,53 +134,61 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       }
       // Resume a creation interrupted on the same node with the same keys; otherwise start afresh
       // (a pending record for another node was never completed there, and holds no user data).
-      const record = existing && existing.network === api.baseUrl ? existing : await newRecord(api.baseUrl, now());
-      if (record !== existing) await deps.store.put(TABLE, KEY, record); // persist before any request
+      const record = existing && existing.network === api.baseUrl ? existing : newRecord(api.baseUrl, now());
+      if (record !== existing) {
+        // A fresh identity: drop any installation left by an abandoned creation for another node.
+        await resetClientTables(deps.store);
+        await deps.store.put(TABLE, KEY, record); // persist before any request
+      }
 
-      // libxmtp's order: the key package first, so the installation is reachable as soon as it is in the inbox.
-      await callNode(api, 'upload the key package', () =>
-        api.mls.uploadKeyPackage({ keyPackage: { keyPackageTlsSerialized: record.keyPackage.tls }, isInboxIdCredential: true }),
-      );
+      // createClient (src/protocol/client.ts) persists the installation key, then each key
+      // package's secrets, before the node sees them; then it uploads a key package (libxmtp's
+      // order: the installation is reachable as soon as it is in the inbox) and registers the inbox.
+      // A resumed creation reuses the stored installation and uploads a fresh key package.
       const walletAccount = privateKeyToAccount(`0x${bytesToHex(record.walletPrivateKey)}`);
-      const registered = await callNode(api, 'register the inbox', () =>
-        registerInbox({
-          api: api.identity,
-          identity: createEoaSigner({ account: walletAccount }),
-          installation: createInstallationSigner({ secretKey: record.installationSecretKey }),
-        }),
+      const xmtp = await callNode(api, 'register the installation', () =>
+        createClient({ api, store: deps.store, identity: createEoaSigner({ account: walletAccount }) }),
       );
-      if (registered.inboxId !== record.inboxId) {
-        // Only possible if the wallet already had an inbox under another nonce; our key package names the derived one.
+      if (xmtp.inboxId !== record.inboxId) {
         throw new XmtpError(
           IdentityServiceErrorCodes.nodeRequestFailed,
-          `The node resolved the wallet to inbox ${registered.inboxId}, expected ${record.inboxId}`,
+          `The installation belongs to inbox ${xmtp.inboxId}, expected ${record.inboxId}`,
         );
       }
       const done: IdentityRecord = {
         ...record,
         status: 'registered',
-        keyPackage: { ...record.keyPackage, uploadedAt: Math.floor(now() / 1000) },
+        installationPublicKey: xmtp.installation.publicKey,
+        registeredAt: now(),
       };
       await deps.store.put(TABLE, KEY, done);
+      cached = { network: done.network, client: Promise.resolve(xmtp) };
       return summary(done);
+    }),
+
+    client: () => serialized(async () => {
+      const record = await load();
+      if (record?.status !== 'registered') {
+        throw new XmtpError(IdentityServiceErrorCodes.notFound, 'No identity is registered in this browser yet: call identity.create first');
+      }
+      if (cached?.network !== record.network) {
+        const api = createXmtpApi({ node: record.network, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+        const opening = openClient({ api, store: deps.store });
+        cached = { network: record.network, client: opening };
+        opening.catch(() => {
+          if (cached?.client === opening) cached = undefined;
+        });
+      }
+      return cached.client;
     }),
   };
 }
 
-async function newRecord(network: string, nowMs: number): Promise<IdentityRecord> {
+function newRecord(network: string, nowMs: number): IdentityRecord {
   // DEVELOPMENT / TEST PATH: a generated wallet key stands in for the user's wallet until wallet linking exists.
   const walletPrivateKey = hexToBytes(generatePrivateKey().slice(2));
   const address = privateKeyToAccount(`0x${bytesToHex(walletPrivateKey)}`).address.toLowerCase();
   const inboxId = inboxIdOf({ kind: 'ethereum', address }, DEFAULT_INBOX_NONCE);
-  const installationSecretKey = crypto.getRandomValues(new Uint8Array(32)); // Ed25519 seed from WebCrypto's CSPRNG
-  const installation = createInstallationSigner({ secretKey: installationSecretKey });
-  const welcomeWrapper = await generateWelcomeWrapperKeyPair('xwing');
-  const kp = await createXmtpKeyPackage({
-    inboxId,
-    installationSecretKey,
-    welcomeWrapperPublicKey: welcomeWrapper.publicKey,
-    now: Math.floor(nowMs / 1000),
-  });
   return {
     version: RECORD_VERSION,
     status: 'pending',
@@ -185,21 +196,23 @@ async function newRecord(network: string, nowMs: number): Promise<IdentityRecord
     address,
     inboxId,
     walletPrivateKey,
-    installationSecretKey,
-    installationPublicKey: installation.identifier.key,
-    welcomeWrapperPrivateKey: welcomeWrapper.privateKey,
-    keyPackage: {
-      tls: kp.keyPackage,
-      secrets: encodeKeyPackageSecrets(kp.secrets),
-      notBefore: kp.notBefore,
-      notAfter: kp.notAfter,
-      uploadedAt: null,
-    },
+    installationPublicKey: null,
+    registeredAt: null,
     createdAt: nowMs,
   };
 }
 
+/** Removes the XMTP client's installation and key-package secrets (a never-registered installation). */
+async function resetClientTables(store: Store): Promise<void> {
+  const keyPackages = await store.list(ClientTables.keyPackages);
+  await store.transaction((tx) => {
+    tx.delete(ClientTables.client, 'installation');
+    for (const { key } of keyPackages) tx.delete(ClientTables.keyPackages, key);
+  });
+}
+
 function summary(record: IdentityRecord): IdentitySummary {
+  if (!record.installationPublicKey) throw new XmtpError(IdentityServiceErrorCodes.corrupt, 'The registered identity has no installation');
   return {
     inboxId: record.inboxId,
     address: record.address,

@@ -7,6 +7,7 @@ import { browser } from 'wxt/browser';
 import type { HandlerMap } from '../messaging/channel.js';
 import { popupChannel, type PopupMethods } from '../messaging/popup-protocol.js';
 import { createStorageAreaStore } from '../keystore/storage-area-store.js';
+import { createConversationService } from './conversation-service.js';
 import { createIdentityService } from './identity-service.js';
 import { createRouter } from './router.js';
 import { getStatus } from './status.js';
@@ -30,11 +31,17 @@ export function startBackground(): void {
     },
   });
   const identity = createIdentityService({ store });
+  const conversations = createConversationService({ client: () => identity.client() });
 
   const popupHandlers = {
     'app.status': () => getStatus({ extensionVersion, instanceId, startedAt }),
     'identity.create': (params) => identity.create(params),
     'identity.get': () => identity.get(),
+    'conversations.sync': () => conversations.sync(),
+    'conversations.list': () => conversations.list(),
+    'conversations.dm': (params) => conversations.dm(params),
+    'messages.list': (params) => conversations.messages(params),
+    'messages.send': (params) => conversations.send(params),
   } satisfies HandlerMap<PopupMethods, PopupContext>;
 
   const popupRouter = createRouter<PopupMethods, PopupContext>(popupChannel, popupHandlers);

@@ -9,6 +9,8 @@ import type { IdentityUpdate } from '../../gen/identity/associations/association
 import type { IdentityApi } from '../../gen/identity/api/v1/identity_pb.js';
 import type { ApplyUpdateDependencies } from '../identity/apply-update.js';
 import type { AssociationState } from '../identity/association-state.js';
+import { XmtpError } from '../errors.js';
+import { applyUpdate } from '../identity/apply-update.js';
 import { getAssociationState } from '../identity/get-association-state.js';
 import { IdentityErrorCodes, identityError } from '../identity/identity-errors.js';
 
@@ -39,8 +41,45 @@ export async function fetchInboxLogs(
   return logs;
 }
 
+/**
+ * States already computed, keyed by inbox and the sequence id of the last update applied. An inbox
+ * log only grows (each entry signed, its sequence id fixed), so a state once verified at a sequence
+ * id stays valid: later calls resume from the newest cached prefix and verify only what is new.
+ * In memory only; bounded.
+ */
+const verified = new Map<string, AssociationState>();
+const CACHE_LIMIT = 20_000;
+const cacheKey = (inboxId: string, sequenceId: bigint) => `${inboxId}:${sequenceId}`;
+
+function remember(key: string, state: AssociationState): void {
+  verified.delete(key);
+  verified.set(key, state);
+  if (verified.size > CACHE_LIMIT) verified.delete(verified.keys().next().value!);
+}
+
 /** The inbox's state after every update with a sequence id ≤ `sequenceId` (all of them when omitted). */
-export function associationStateAt(log: InboxLog, sequenceId?: bigint, deps?: ApplyUpdateDependencies): Promise<AssociationState> {
-  const updates = log.entries.filter((e) => sequenceId === undefined || e.sequenceId <= sequenceId).map((e) => e.update);
-  return getAssociationState(updates, deps);
+export async function associationStateAt(log: InboxLog, sequenceId?: bigint, deps?: ApplyUpdateDependencies): Promise<AssociationState> {
+  const entries = log.entries.filter((e) => sequenceId === undefined || e.sequenceId <= sequenceId);
+  if (entries.length === 0) return getAssociationState([], deps); // throws: no updates
+  let start = 0;
+  let state: AssociationState | undefined;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const hit = verified.get(cacheKey(log.inboxId, entries[i]!.sequenceId));
+    if (hit) {
+      state = hit;
+      start = i + 1;
+      break;
+    }
+  }
+  for (let i = start; i < entries.length; i++) {
+    const entry = entries[i]!;
+    try {
+      state = await applyUpdate(state, entry.update, deps);
+    } catch (error) {
+      const e = XmtpError.from(error);
+      throw new XmtpError(e.code, `Update ${i} of ${entries.length} of inbox ${log.inboxId}: ${e.message}`, { retryable: e.retryable, cause: error });
+    }
+    remember(cacheKey(log.inboxId, entry.sequenceId), state);
+  }
+  return state!;
 }
