@@ -6,7 +6,7 @@
 import { startNode, type RunningNode } from '../server/node.js';
 import { createPeer, ensureLibxmtpRuntime, removeInteropTmpDir } from '../interop/harness.js';
 import type { ConversationInfo, IdentitySummary, MessageInfo } from '../src/messaging/popup-protocol.js';
-import { expect, stopServiceWorkers, test } from './fixtures.js';
+import { expect, sendToBackground as send, stopServiceWorkers, test } from './fixtures.js';
 import type { Page } from '@playwright/test';
 
 let node: RunningNode;
@@ -23,16 +23,6 @@ test.afterAll(async () => {
   removeInteropTmpDir();
 });
 
-/** Sends one popup-channel request from an extension page, exactly as the popup does. */
-async function send(page: Page, method: string, params: unknown): Promise<unknown> {
-  return page.evaluate(
-    ([method, params]) => {
-      const { runtime } = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
-      return runtime.sendMessage({ channel: 'xmtp/popup', id: `e2e-${Math.random()}`, method, params });
-    },
-    [method, params] as const,
-  );
-}
 
 /** A successful answer's result (fails the test, with the error, otherwise). */
 async function call<T>(page: Page, method: string, params: unknown = {}): Promise<T> {

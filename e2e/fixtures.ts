@@ -71,4 +71,15 @@ export async function stopServiceWorkers(context: BrowserContext): Promise<void>
   await cdp.detach();
 }
 
+/** Sends one popup-channel request from an extension page, exactly as the popup does; returns the raw answer. */
+export async function sendToBackground(page: Page, method: string, params: unknown): Promise<unknown> {
+  return page.evaluate(
+    ([method, params]) => {
+      const { runtime } = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
+      return runtime.sendMessage({ channel: 'xmtp/popup', id: `e2e-${Math.random()}`, method, params });
+    },
+    [method, params] as const,
+  );
+}
+
 export { expect };
