@@ -19,7 +19,7 @@
  *   npm run bench:client [-- --quick] [-- --only register,dm,latency,group50,add250,coldSync] [-- --side ours|libxmtp]
  *   --quick: 10-member group, add to a 50-member group, 200 messages, fewer samples (development)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,7 @@ import { addMembers } from '../src/protocol/conversations/update-group.js';
 import { createXmtpApi, type XmtpApi } from '../src/protocol/delivery/create-xmtp-api.js';
 import { followGroupMessages } from '../src/protocol/delivery/follow-topics.js';
 import { createMemoryStore } from '../src/protocol/storage/memory-store.js';
+import { startNodeProcess } from './node-process.js';
 import { newWallet } from '../src/protocol/test-support/identity-builder.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,34 +81,6 @@ function stats(xs: number[]): Stats | null {
   const r = (x: number): number => Math.round(x * 10) / 10;
   const median = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
   return { n: s.length, median: r(median), p95: r(q(0.95)), min: r(s[0]!), max: r(s[s.length - 1]!), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
-}
-
-// ---------------------------------------------------------------- node
-async function startNodeProcess(db: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--db', db, '--no-rate-limit'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`node exited with ${code} before listening`)));
-  });
-  process.once('exit', () => child.kill('SIGKILL'));
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 /** Node 22 wrapper for libxmtp (scripts/libxmtp-runtime.sh is idempotent: it only prints the path once installed). */

@@ -10,7 +10,6 @@
  *   npm run bench:node [-- --messages 20000 --queries 1000 --only sqlite|postgres]
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { spawn, type ChildProcess } from 'node:child_process';
 import http2 from 'node:http2';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -24,6 +23,7 @@ import {
   SortDirection,
 } from '../src/gen/mls/api/v1/mls_pb.js';
 import { groupId, privateMessage } from '../server/test-support/clients.js';
+import { startNodeProcess } from './node-process.js';
 import { startPostgres } from '../server/test-support/postgres.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,30 +45,6 @@ interface Result {
   ingest: { messages: number; batch: number; concurrency: number; seconds: number; messagesPerSecond: number };
   ingestSingle: { messages: number; seconds: number; messagesPerSecond: number };
   query: { queries: number; pageSize: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number };
-}
-
-async function startNodeProcess(db: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--db', db, '--no-rate-limit'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`node exited with ${code} before listening`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 function percentile(sorted: number[], p: number): number {
