@@ -24,6 +24,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { ClientTables, createClient, openClient, type XmtpClient } from '../protocol/client.js';
+import { KEY_PACKAGE_ROTATION_KEY } from '../protocol/key-package-rotation.js';
 import { createXmtpApi, type XmtpApi } from '../protocol/delivery/create-xmtp-api.js';
 import { XmtpError } from '../protocol/errors.js';
 import { createEoaSigner } from '../protocol/identity/create-eoa-signer.js';
@@ -207,6 +208,7 @@ async function resetClientTables(store: Store): Promise<void> {
   const keyPackages = await store.list(ClientTables.keyPackages);
   await store.transaction((tx) => {
     tx.delete(ClientTables.client, 'installation');
+    tx.delete(ClientTables.client, KEY_PACKAGE_ROTATION_KEY);
     for (const { key } of keyPackages) tx.delete(ClientTables.keyPackages, key);
   });
 }

@@ -1,15 +1,17 @@
 /**
  * The XMTP client context every conversation action takes (`verbNoun(client, params)`): the node
  * API, the Store, this installation's identity, the content registry, a clock and the MLS context.
- * `createClient` loads or creates the installation, uploads a fresh key package (keeping every
- * earlier one's secrets: a welcome may use any key package we ever uploaded) and registers the
- * installation with its inbox. Pure; runs everywhere (WebCrypto only).
+ * `createClient` loads or creates the installation, uploads a fresh key package (earlier ones are
+ * retired: their secrets are deleted a day later, see key-package-rotation.ts), registers the
+ * installation with its inbox, then runs the key-package rotation check. Pure; runs everywhere
+ * (WebCrypto only).
  *
  * Store layout written here (table → key → value):
  * - `client` → `installation` → `{ secretKey, inboxId, hmacRootKey }`
+ * - `client` → `keyPackageRotation` → the rotation schedule (key-package-rotation.ts)
  * - `keyPackages` → hex SHA-256 of a welcome's `hpke_public_key` → `{ algorithm, wrapperPrivateKey,
- *   keyPackage, secrets, uploadedAtNs }` — written twice for an X-Wing key package: under the
- *   0xFF03 public key (algorithm xwing) and under the init key (curve25519), since a sender may
+ *   keyPackage, secrets, uploadedAtNs, deleteAtNs? }` — written twice for an X-Wing key package: under
+ *   the 0xFF03 public key (algorithm xwing) and under the init key (curve25519), since a sender may
  *   use either (interop-findings T6).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -25,8 +27,8 @@ import type { IdentitySigner } from './identity/identity-signer.js';
 import { DEFAULT_INBOX_NONCE } from './identity/inbox-id.js';
 import { inboxIdOf, type PublicIdentifier } from './identity/member-id.js';
 import { registerInbox } from './identity/register-inbox.js';
-import { createXmtpKeyPackage, encodeKeyPackageSecrets } from './mls/create-key-package.js';
-import { generateWelcomeWrapperKeyPair, type WelcomeWrapperAlgorithmName } from './mls/welcome-wrapper.js';
+import { rotateKeyPackageIfDue, uploadKeyPackage } from './key-package-rotation.js';
+import type { WelcomeWrapperAlgorithmName } from './mls/welcome-wrapper.js';
 import { xmtpAuthenticationService } from './conversations/xmtp-authentication-service.js';
 import type { Store } from './storage/store.js';
 
@@ -73,7 +75,9 @@ export interface StoredKeyPackage {
   /** `encodeKeyPackageSecrets` bytes. */
   readonly secrets: Uint8Array;
   readonly uploadedAtNs: bigint;
-  readonly [key: string]: Uint8Array | string | bigint;
+  /** Set when a newer key package replaced this one: its secrets are deleted from then on. */
+  readonly deleteAtNs?: bigint;
+  readonly [key: string]: Uint8Array | string | bigint | undefined;
 }
 
 export function keyPackageStoreKey(hpkePublicKey: Uint8Array): string {
@@ -118,6 +122,7 @@ export async function createClient(params: CreateClientParameters): Promise<Crea
   if (registered.inboxId !== installation.inboxId) {
     throw new XmtpError('client.inbox_mismatch', `The identity belongs to inbox ${registered.inboxId}, not ${installation.inboxId}`);
   }
+  await rotateKeyPackageIfDue(client); // a reused key package may be due
   return client;
 }
 
@@ -161,37 +166,5 @@ export async function openClient(params: {
   };
 }
 
-/**
- * Builds a key package with an X-Wing welcome-wrapper key (0xFF03), stores its secrets, then
- * uploads it. Secrets first: a welcome may arrive as soon as the node has the key package.
- */
-export async function uploadKeyPackage(client: XmtpClient): Promise<{ keyPackage: Uint8Array }> {
-  const wrapper = await generateWelcomeWrapperKeyPair('xwing');
-  const nowNs = client.clock.nowNs();
-  const kp = await createXmtpKeyPackage({
-    inboxId: client.inboxId,
-    installationSecretKey: client.installation.secretKey,
-    welcomeWrapperPublicKey: wrapper.publicKey,
-    now: Number(nowNs / 1_000_000_000n),
-    cipherSuite: client.mls.cipherSuite,
-  });
-  const secrets = encodeKeyPackageSecrets(kp.secrets);
-  await client.store.transaction((tx) => {
-    tx.put(ClientTables.keyPackages, keyPackageStoreKey(wrapper.publicKey), {
-      algorithm: 'xwing',
-      wrapperPrivateKey: wrapper.privateKey,
-      keyPackage: kp.keyPackage,
-      secrets,
-      uploadedAtNs: nowNs,
-    } satisfies StoredKeyPackage);
-    tx.put(ClientTables.keyPackages, keyPackageStoreKey(kp.initKey), {
-      algorithm: 'curve25519',
-      wrapperPrivateKey: kp.secrets.initPrivateKey,
-      keyPackage: kp.keyPackage,
-      secrets,
-      uploadedAtNs: nowNs,
-    } satisfies StoredKeyPackage);
-  });
-  await client.api.mls.uploadKeyPackage({ keyPackage: { keyPackageTlsSerialized: kp.keyPackage }, isInboxIdCredential: true });
-  return { keyPackage: kp.keyPackage };
-}
+/** Uploads a fresh key package and retires the earlier ones (key-package-rotation.ts). */
+export { uploadKeyPackage };

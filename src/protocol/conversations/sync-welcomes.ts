@@ -9,6 +9,10 @@
  * that cannot be used (unknown key, bad HPKE, invalid group, a pointer — not supported yet) is
  * skipped and the cursor moves past it, as libxmtp does for non-retryable failures; a network error
  * stops the sync without moving the cursor.
+ *
+ * Key packages (libxmtp 1.10's `sync_welcomes`): a sync that received any welcome queues a key-package
+ * rotation (5 s later); every sync then runs the rotation check (`rotateKeyPackageIfDue`), whose
+ * failure is reported in `rotationError` without failing the sync.
  */
 import { ConnectError } from '@connectrpc/connect';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -18,6 +22,7 @@ import { ConversationType } from '../../gen/mls/message_contents/group_metadata_
 import { ClientTables, keyPackageStoreKey, type StoredKeyPackage, type XmtpClient } from '../client.js';
 import { envelopeId, queryWelcomeMessagesAfter } from '../delivery/query-all.js';
 import { XmtpError } from '../errors.js';
+import { queueKeyPackageRotation, rotateKeyPackageIfDue } from '../key-package-rotation.js';
 import { decodeKeyPackageSecrets, toPrivateKeyPackage } from '../mls/create-key-package.js';
 import { parseKeyPackage } from '../mls/key-package.js';
 import { decodeWelcomeMetadata, unwrapWelcome, wrapperAlgorithmFromWire } from '../mls/welcome-wrapper.js';
@@ -36,16 +41,20 @@ export interface SyncWelcomesReturnType {
   readonly joined: string[];
   /** Welcomes skipped, with why. */
   readonly skipped: { readonly id: bigint; readonly error: XmtpError }[];
+  /** Set when the key-package rotation check after the sync failed (it is retried on the next sync). */
+  readonly rotationError?: XmtpError;
 }
 
-const WELCOME_CURSOR = 'welcomeCursor';
+export const WELCOME_CURSOR = 'welcomeCursor';
 
 export async function syncWelcomes(client: XmtpClient): Promise<SyncWelcomesReturnType> {
   return client.lock('welcomes', async () => {
     const joined: string[] = [];
     const skipped: { id: bigint; error: XmtpError }[] = [];
     const cursor = (await client.store.get<bigint>(ConversationTables.client, WELCOME_CURSOR)) ?? 0n;
+    let received = 0;
     for await (const message of queryWelcomeMessagesAfter(client.api, client.installation.publicKey, cursor)) {
+      if (received++ === 0) await queueKeyPackageRotation(client); // a key package of ours is being used
       const id = envelopeId(message);
       let group: StoredGroup | undefined;
       try {
@@ -60,7 +69,11 @@ export async function syncWelcomes(client: XmtpClient): Promise<SyncWelcomesRetu
       });
       if (group) joined.push(groupKey(group.groupId));
     }
-    return { joined, skipped };
+    const rotationError = await rotateKeyPackageIfDue(client).then(
+      () => undefined,
+      (error: unknown) => XmtpError.from(error),
+    );
+    return { joined, skipped, ...(rotationError ? { rotationError } : {}) };
   });
 }
 
