@@ -17,6 +17,7 @@ import { listMessages, type DecodedMessage } from '../src/protocol/conversations
 import { sendReaction, sendReply } from '../src/protocol/conversations/send-reply.js';
 import { sendText } from '../src/protocol/conversations/send-text.js';
 import { syncGroup } from '../src/protocol/conversations/sync-group.js';
+import { streamMessages } from '../src/protocol/conversations/stream-messages.js';
 import { syncWelcomes } from '../src/protocol/conversations/sync-welcomes.js';
 import { createXmtpApi, type XmtpApi } from '../src/protocol/delivery/create-xmtp-api.js';
 import { getInstallationIds } from '../src/protocol/identity/association-state.js';
@@ -201,9 +202,7 @@ async function findMessage(ctx: Context, record: StoredGroup, messageId: string)
 
 // ---------- wait-message ----------
 
-const POLL_INTERVAL_MS = 250;
-
-async function waitMessage(ctx: Context, target: string, needle: string, timeoutSec: number): Promise<DecodedMessage | undefined> {
+async function waitMessage(ctx: Context, target: string, needle: string, timeoutSec: number): Promise<{ message: DecodedMessage; via: 'poll' | 'stream' } | undefined> {
   const { client } = ctx;
   const deadline = Date.now() + timeoutSec * 1000;
   const scan = async (): Promise<DecodedMessage | undefined> => {
@@ -232,13 +231,18 @@ async function waitMessage(ctx: Context, target: string, needle: string, timeout
     }
     return undefined;
   };
-  for (;;) {
-    const found = await scan();
-    if (found) return found;
-    const left = deadline - Date.now();
-    if (left <= 0) return undefined;
-    await new Promise((r) => setTimeout(r, Math.min(POLL_INTERVAL_MS, left)));
+  const found = await scan();
+  if (found) return { message: found, via: 'poll' };
+  const left = deadline - Date.now();
+  if (left <= 0) return undefined;
+  // Then live: the node's streams (conversations joined meanwhile included), until the deadline.
+  const wanted = target === 'any' ? undefined : target.toLowerCase();
+  const stream = streamMessages(client, { signal: AbortSignal.timeout(left), onError: (e) => ctx.log('Warn', `stream: ${e.message}`) });
+  for await (const m of stream) {
+    if (wanted !== undefined && m.conversationId !== wanted) continue;
+    if (m.senderInboxId !== client.inboxId && (await messageText(client, m)).includes(needle)) return { message: m, via: 'stream' };
   }
+  return undefined;
 }
 
 // ---------- commands ----------
@@ -317,8 +321,8 @@ async function runCommand(ctx: Context): Promise<CommandResult> {
         process.stderr.write(`cli: wait-message: no message containing ${JSON.stringify(a[1])} within ${timeoutSec}s\n`);
         return { output: { found: false, waitedMs: Date.now() - t0 }, code: 1 };
       }
-      const all = await listMessages(client, { groupId: hexToBytes(found.conversationId) });
-      return { output: { found: true, via: 'poll', waitedMs: Date.now() - t0, message: await formatMessage(client, found, all) } };
+      const all = await listMessages(client, { groupId: hexToBytes(found.message.conversationId) });
+      return { output: { found: true, via: found.via, waitedMs: Date.now() - t0, message: await formatMessage(client, found.message, all) } };
     }
     case 'group-create': {
       need(1, '<name> [inboxId|address...]');

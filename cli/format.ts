@@ -114,7 +114,7 @@ export interface MessageJson {
   senderInboxId: string;
   contentType: string | null;
   kind: 'Application' | 'MembershipChange';
-  deliveryStatus: 'Published' | 'Unpublished';
+  deliveryStatus: 'Published' | 'Unpublished' | 'Failed';
   content: unknown;
   fallback?: string;
   text: string;
@@ -188,7 +188,7 @@ export async function formatMessage(client: XmtpClient, m: DecodedMessage, all: 
     senderInboxId: m.senderInboxId,
     contentType: m.contentType ?? null,
     kind: typeIdOf(m.contentType) === 'group_updated' ? 'MembershipChange' : 'Application',
-    deliveryStatus: m.deliveryStatus === 'published' ? 'Published' : 'Unpublished',
+    deliveryStatus: m.deliveryStatus === 'published' ? 'Published' : m.deliveryStatus === 'failed' ? 'Failed' : 'Unpublished',
     content,
     fallback: m.fallback,
     text,

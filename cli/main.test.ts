@@ -154,6 +154,18 @@ describe('xmtp cli', () => {
     expect(update).toMatchObject({ contentType: 'xmtp.org/group_updated:1.0', content: { initiatedByInboxId: a.inboxId, addedInboxes: [{ inboxId: c.inboxId }] } });
   }, 180_000);
 
+  it('wait-message started before the message exists gets it from the live stream (a DM created meanwhile)', async () => {
+    const fay = user('fay');
+    const gus = user('gus');
+    const [f, g] = [await ok(fay('init')), await ok(gus('init'))];
+    const waiting = gus('wait-message', 'any', 'live one', '60');
+    await new Promise((r) => setTimeout(r, 3000)); // let it pass its first scan and start streaming
+    const dm = await ok(fay('dm', g.inboxId as string, 'the live one'));
+    const got = await waiting;
+    expect(got.code).toBe(0);
+    expect(got.json).toMatchObject({ found: true, via: 'stream', message: { id: dm.messageId, senderInboxId: f.inboxId, text: 'the live one' } });
+  }, 120_000);
+
   it('wait-message times out with exit 1', async () => {
     const erin = user('erin');
     await ok(erin('init'));

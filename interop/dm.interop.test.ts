@@ -4,7 +4,8 @@
 //      reaches libxmtp from our inbox; libxmtp's next message (after its KeyUpdate commit, T12) too;
 //  (b) we create a DM to another libxmtp peer (X-Wing-wrapped welcome) and send → libxmtp finds it;
 //      its reply reaches us; order and senders checked on both sides;
-//  (c) messages sent while our client is offline arrive when it syncs (after a reopen of its store).
+//  (c) messages sent while our client is offline arrive when it syncs (after a reopen of its store);
+//  (d) a message we send while the node is down waits in our outbox and reaches libxmtp once.
 // Run: npx vitest run --config vitest.interop.config.ts interop/dm.interop.test.ts
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { createClient, openClient, type XmtpClient } from '../src/protocol/clien
 import { createDm } from '../src/protocol/conversations/create-dm.js';
 import { listConversations } from '../src/protocol/conversations/list-conversations.js';
 import { listMessages } from '../src/protocol/conversations/list-messages.js';
+import { OutboxErrorCodes } from '../src/protocol/conversations/outbox.js';
 import { sendText } from '../src/protocol/conversations/send-text.js';
 import { syncGroup } from '../src/protocol/conversations/sync-group.js';
 import { syncWelcomes } from '../src/protocol/conversations/sync-welcomes.js';
@@ -35,6 +37,7 @@ async function timed<T>(label: string, run: () => Promise<T>): Promise<T> {
 }
 
 let node: NodeProcess;
+const DB_FILE = () => path.join(interopTmpDir(), 'dm.sqlite');
 let lxA: Peer;
 let lxB: Peer;
 let idA: PeerIdentity;
@@ -44,7 +47,7 @@ let ours: XmtpClient;
 
 beforeAll(async () => {
   await ensureLibxmtpRuntime();
-  node = await startNodeProcess({ db: path.join(interopTmpDir(), 'dm.sqlite') });
+  node = await startNodeProcess({ db: DB_FILE() });
   lxA = createPeer('dm-libxmtp-a', node.url);
   lxB = createPeer('dm-libxmtp-b', node.url);
   [idA, idB] = await Promise.all([lxA.init(), lxB.init()]);
@@ -139,5 +142,35 @@ describe('DMs between our client and libxmtp', () => {
       [idB.inboxId, 'offline 2'],
     ]);
     expect(hex(reopened.installation.publicKey)).toBe(hex(ours.installation.publicKey));
+  });
+
+  it('(d) a message we send while the node is down is kept, and reaches libxmtp exactly once when the node is back', async () => {
+    const dm = (await listConversations(ours)).find((c) => c.dmPeerInboxId === idB.inboxId);
+    if (!dm) throw new Error('step (b) did not create the DM');
+    const { port } = node;
+    await node.stop();
+    const error = await sendText(ours, { groupId: dm.groupId, text: 'sent while the node was down' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: OutboxErrorCodes.notSentYet, retryable: true });
+    expect((await listMessages(ours, { groupId: dm.groupId })).at(-1)).toMatchObject({ content: 'sent while the node was down', deliveryStatus: 'unpublished' });
+    node = await startNodeProcess({ db: DB_FILE(), port });
+    // The first request may meet a dead keep-alive socket; the outbox keeps the message until a sync gets through.
+    let published: string[] = [];
+    for (let i = 0; i < 3 && published.length === 0; i++) {
+      published = await syncGroup(ours, { groupId: dm.groupId }).then(
+        (r) => r.outbox.published,
+        () => [],
+      );
+    }
+    expect(published).toHaveLength(1);
+    await sendText(ours, { groupId: dm.groupId, text: 'and after it' });
+    await lxB.waitMessage(dm.id, 'and after it', 60);
+    const seen = peerTexts(await lxB.messages(dm.id, { sync: true })).filter(([, , c]) => c === 'sent while the node was down' || c === 'and after it');
+    expect(seen).toEqual([
+      [ours.inboxId, TEXT, 'sent while the node was down'],
+      [ours.inboxId, TEXT, 'and after it'],
+    ]);
   });
 });

@@ -6,8 +6,13 @@
  *   only into the Store, which the extension encrypts at rest — and the group's message cursor);
  * - `messages`: `<hex group id>/<sent_at_ns, 20 digits>/<message id>` → `StoredMessage` (key order
  *   is display order);
- * - `sentPayloads`: hex SHA-256 of a payload we published → `{ groupId }`: our own messages coming
- *   back from the node are recognised by it and skipped (interop-findings T9);
+ * - `sentPayloads`: hex SHA-256 of a payload we published → `{ groupId, messageKey? }`: our own
+ *   messages coming back from the node are recognised by it and skipped (interop-findings T9); for
+ *   an application message `messageKey` names the stored message, which the echo marks published;
+ * - `messageIds`: message id → its key in `messages`: a message is stored once, however many times
+ *   the node delivers it (a sender may re-publish it, re-encrypted, after a failure);
+ * - `outbox`: the message's key in `messages` → `OutboxEntry`: a message of ours not yet on the
+ *   node (the send intent, `outbox.ts`);
  * - `client` → `welcomeCursor`: the id of the last welcome processed.
  *
  * A commit of ours on an existing group is first stored as pending (`pendingCommit` = its payload
@@ -27,6 +32,8 @@ export const ConversationTables = {
   groups: 'groups',
   messages: 'messages',
   sentPayloads: 'sentPayloads',
+  messageIds: 'messageIds',
+  outbox: 'outbox',
   client: 'client',
 } as const;
 
@@ -53,6 +60,8 @@ export interface StoredGroup {
   readonly pendingCommit?: string;
   /** `clientStateEncoder` bytes of the state after `pendingCommit`. */
   readonly pendingState?: Uint8Array;
+  /** When members' installations were last checked against their identity logs (`syncGroupInstallations`). */
+  readonly installationsCheckedAtNs?: bigint;
   readonly [key: string]: Uint8Array | bigint | string | undefined;
 }
 
@@ -67,8 +76,16 @@ export interface StoredMessage {
   readonly encodedContent: Uint8Array;
   /** Node id of the envelope, when known. */
   readonly envelopeId?: bigint;
-  readonly deliveryStatus: 'published' | 'unpublished';
+  /** `unpublished`: ours, in the outbox; `failed`: ours, refused by the node for good. */
+  readonly deliveryStatus: 'published' | 'unpublished' | 'failed';
   readonly [key: string]: string | bigint | Uint8Array | undefined;
+}
+
+export interface SentPayload {
+  readonly groupId: string;
+  /** For an application message: its key in `messages`. */
+  readonly messageKey?: string;
+  readonly [key: string]: string | undefined;
 }
 
 export const groupKey = (groupId: Uint8Array): string => bytesToHex(groupId);

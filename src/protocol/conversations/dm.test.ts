@@ -67,7 +67,7 @@ describe('createDm / syncWelcomes / sendText / syncGroup', () => {
     ];
     expect(await texts(alice, dm.groupId)).toEqual(expected);
     // bob's own messages came back from the node and were skipped, not duplicated
-    expect(await syncGroup(bob, { groupId: dm.groupId })).toEqual({ received: [], commits: 0, skipped: [] });
+    expect(await syncGroup(bob, { groupId: dm.groupId })).toEqual({ received: [], commits: 0, skipped: [], outbox: { published: [], failed: [], pending: 0 } });
     expect(await texts(bob, dm.groupId)).toEqual(expected);
     // message ids agree on both sides
     expect((await listMessages(alice, { groupId: dm.groupId })).map((m) => m.id)).toEqual((await listMessages(bob, { groupId: dm.groupId })).map((m) => m.id));

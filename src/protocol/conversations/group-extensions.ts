@@ -90,8 +90,17 @@ export function encodeDefaultGroupPermissions(): Uint8Array {
   );
 }
 
-/** libxmtp's metadata limits (characters), enforced on what we write. */
+/**
+ * libxmtp's metadata limits, enforced on what we write and on incoming commits. libxmtp 1.10 compares
+ * Rust `String::len()`, i.e. UTF-8 BYTES (xmtp-wire.md says characters; 1.10 wins).
+ */
 export const GroupMetadataLimits = { group_name: 100, description: 1000, group_image_url_square: 2048, app_data: 8192 } as const;
+
+/** The limit `value` exceeds for `field` (UTF-8 bytes, as libxmtp 1.10), or undefined when it fits or the field has none. */
+export function metadataLimitExceeded(field: string, value: string): number | undefined {
+  const limit = (GroupMetadataLimits as Readonly<Record<string, number>>)[field];
+  return limit !== undefined && new TextEncoder().encode(value).length > limit ? limit : undefined;
+}
 
 export interface MutableMetadataValue {
   readonly attributes: Readonly<Record<string, string>>;
@@ -101,9 +110,9 @@ export interface MutableMetadataValue {
 
 /** 0xFF00 from its parts; both admin lists are always written (possibly empty). */
 export function encodeMutableMetadata(value: MutableMetadataValue): Uint8Array {
-  for (const [field, limit] of Object.entries(GroupMetadataLimits)) {
-    const v = value.attributes[field];
-    if (v !== undefined && [...v].length > limit) throw new XmtpError(GroupExtensionErrorCodes.invalid, `${field} is longer than ${limit} characters`);
+  for (const [field, v] of Object.entries(value.attributes)) {
+    const limit = metadataLimitExceeded(field, v);
+    if (limit !== undefined) throw new XmtpError(GroupExtensionErrorCodes.invalid, `${field} is longer than ${limit} bytes`);
   }
   return toBinary(
     GroupMutableMetadataV1Schema,

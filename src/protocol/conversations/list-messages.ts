@@ -29,19 +29,26 @@ export type ListMessagesReturnType = DecodedMessage[];
 
 export async function listMessages(client: XmtpClient, { groupId }: ListMessagesParameters): Promise<ListMessagesReturnType> {
   const records = await client.store.list<StoredMessage>(ConversationTables.messages, `${groupKey(groupId)}/`);
-  return Promise.all(
-    records.map(async ({ value: m }) => {
-      const decoded = await decodeContent(client.contentRegistry, m.encodedContent, { onInvalid: 'unknown' });
-      return {
-        id: m.id,
-        conversationId: m.groupId,
-        senderInboxId: m.senderInboxId,
-        sentAtNs: m.sentAtNs,
-        contentType: decoded.contentType ? formatContentTypeId(decoded.contentType) : undefined,
-        content: decoded.kind === 'content' ? decoded.content : undefined,
-        fallback: decoded.fallback,
-        deliveryStatus: m.deliveryStatus,
-      };
-    }),
-  );
+  return Promise.all(records.map(({ value }) => decodeStoredMessage(client, value)));
+}
+
+/** One stored message by id, decoded (undefined if there is none). */
+export async function getMessage(client: XmtpClient, { id }: { readonly id: string }): Promise<DecodedMessage | undefined> {
+  const key = await client.store.get<string>(ConversationTables.messageIds, id);
+  const m = key === undefined ? undefined : await client.store.get<StoredMessage>(ConversationTables.messages, key);
+  return m && decodeStoredMessage(client, m);
+}
+
+async function decodeStoredMessage(client: XmtpClient, m: StoredMessage): Promise<DecodedMessage> {
+  const decoded = await decodeContent(client.contentRegistry, m.encodedContent, { onInvalid: 'unknown' });
+  return {
+    id: m.id,
+    conversationId: m.groupId,
+    senderInboxId: m.senderInboxId,
+    sentAtNs: m.sentAtNs,
+    contentType: decoded.contentType ? formatContentTypeId(decoded.contentType) : undefined,
+    content: decoded.kind === 'content' ? decoded.content : undefined,
+    fallback: decoded.fallback,
+    deliveryStatus: m.deliveryStatus,
+  };
 }

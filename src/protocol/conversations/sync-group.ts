@@ -1,7 +1,9 @@
 /**
  * Brings one conversation up to date: pulls its messages after the stored cursor, in node order, and
  * for each one
- * - skips it if we sent it (its payload hash is in `sentPayloads`, interop-findings T9);
+ * - skips it if we sent it (its payload hash is in `sentPayloads`, interop-findings T9), marking
+ *   our message published and taking it out of the outbox (a crash between the node's acceptance
+ *   and our bookkeeping ends here);
  * - decrypts an application message, decodes its PlaintextEnvelope, takes the sender's inbox id
  *   from the sender leaf's credential and stores it (id = libxmtp's message id, sent_at = the
  *   envelope's `created_ns`, as libxmtp);
@@ -14,22 +16,28 @@
  * - skips what cannot be processed — a commit from a past epoch that lost a race (T10), a message
  *   from an epoch whose keys we never had (T11), garbage — and moves on.
  * After each message the new MLS state, the cursor and the stored message are written in one
- * transaction. Pure; runs everywhere.
+ * transaction; a message whose id is already stored (delivered twice) is not stored again. Then
+ * the group's outbox is published (`outbox.ts`). Pure; runs everywhere.
  *
- * Not yet done here: libxmtp's commit validation (§5.4: membership diffs against identity logs,
- * permissions); commits are accepted as ts-mls validates them (RFC 9420 only).
+ * Every commit from another member (including one that removes us) goes through libxmtp's commit
+ * validation (`validate-commit.ts`, §5.4: membership diffs against identity logs, permissions,
+ * metadata rules) after ts-mls has processed it; a refused commit is skipped like any other
+ * (cursor advanced, group state as before it, no transcript message). Standalone proposals are
+ * refused (libxmtp 1.10 groups without proposal support).
  */
 import { ConnectError } from '@connectrpc/connect';
-import { acceptAll, contentTypes, decode, mlsMessageDecoder, processMessage, wireformats, type ClientState } from 'ts-mls';
+import { contentTypes, decode, mlsMessageDecoder, processMessage, wireformats, type ClientState } from 'ts-mls';
 import type { GroupMessage } from '../../gen/mls/api/v1/mls_pb.js';
 import type { XmtpClient } from '../client.js';
 import { messageId } from '../content/message-id.js';
 import { decodePlaintextEnvelope } from '../content/plaintext-envelope.js';
 import { envelopeId, queryGroupMessagesAfter } from '../delivery/query-all.js';
 import { XmtpError } from '../errors.js';
-import { ConversationTables, decodeClientState, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type StoredMessage } from './conversation-store.js';
+import { ConversationTables, decodeClientState, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type SentPayload, type StoredMessage } from './conversation-store.js';
 import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript.js';
 import { readMessageSender } from './message-sender.js';
+import { validateIncomingCommit, type IncomingCommit } from './validate-commit.js';
+import { publishOutbox, type PublishOutboxReturnType } from './outbox.js';
 
 export interface SyncGroupParameters {
   readonly groupId: Uint8Array;
@@ -41,14 +49,19 @@ export interface SyncGroupReturnType {
   readonly commits: number;
   /** Envelopes skipped (ours excluded), with why. */
   readonly skipped: { readonly id: bigint; readonly error: XmtpError }[];
+  /** What publishing the outbox did after the read. */
+  readonly outbox: PublishOutboxReturnType;
 }
 
 export function syncGroup(client: XmtpClient, { groupId }: SyncGroupParameters): Promise<SyncGroupReturnType> {
   return client.lock(groupKey(groupId), () => syncGroupLocked(client, groupId));
 }
 
-/** syncGroup for a caller already holding the group's lock. */
-export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array): Promise<SyncGroupReturnType> {
+/**
+ * syncGroup for a caller already holding the group's lock. `publish: false` leaves the outbox alone
+ * (a commit about to be made goes ahead of the messages waiting in it).
+ */
+export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array, options: { readonly publish?: boolean } = {}): Promise<SyncGroupReturnType> {
   let { record, state } = await loadGroup(client.store, groupId);
   const received: string[] = [];
   const skipped: { id: bigint; error: XmtpError }[] = [];
@@ -57,11 +70,17 @@ export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array): 
     const id = envelopeId(envelope);
     let next: ClientState | undefined;
     let stored: StoredMessage | undefined;
+    let own: { key: string; message: StoredMessage } | undefined;
     try {
       const pending = record.pendingCommit;
       const outcome = await processEnvelope(client, state, envelope, pending);
       next = outcome.state;
       stored = outcome.message;
+      if (outcome.ownMessageKey) {
+        const message = await client.store.get<StoredMessage>(ConversationTables.messages, outcome.ownMessageKey);
+        if (message) own = { key: outcome.ownMessageKey, message };
+      }
+      if (stored && (await client.store.get(ConversationTables.messageIds, stored.id))) stored = undefined;
       if (outcome.kind === 'commit') commits++;
       if (outcome.kind === 'commit' || outcome.kind === 'ownCommit') record = withoutPending(record);
     } catch (error) {
@@ -71,7 +90,15 @@ export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array): 
     // Keep the record's state bytes current: a later skipped envelope saves the record as it is.
     record = { ...record, cursor: id, ...(next ? { state: encodeClientState(next) } : {}) };
     await saveGroup(client.store, record, undefined, (tx) => {
-      if (stored) tx.put(ConversationTables.messages, messageKey(stored.groupId, stored.sentAtNs, stored.id), stored);
+      if (stored) {
+        const key = messageKey(stored.groupId, stored.sentAtNs, stored.id);
+        tx.put(ConversationTables.messages, key, stored);
+        tx.put(ConversationTables.messageIds, stored.id, key);
+      }
+      if (own) {
+        tx.put(ConversationTables.messages, own.key, { ...own.message, deliveryStatus: 'published', envelopeId: id } satisfies StoredMessage);
+        tx.delete(ConversationTables.outbox, own.key);
+      }
     });
     if (next) state = next;
     if (stored) received.push(stored.id);
@@ -81,13 +108,16 @@ export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array): 
     record = withoutPending(record);
     await saveGroup(client.store, record, undefined);
   }
-  return { received, commits, skipped };
+  const outbox = options.publish === false ? { published: [], failed: [], pending: (await client.store.list(ConversationTables.outbox, `${groupKey(groupId)}/`)).length } : await publishOutbox(client, groupId);
+  return { received, commits, skipped, outbox };
 }
 
 interface Outcome {
   readonly kind: 'own' | 'ownCommit' | 'commit' | 'application' | 'other';
   readonly state?: ClientState;
   readonly message?: StoredMessage;
+  /** Our own application message came back: its key in `messages`. */
+  readonly ownMessageKey?: string;
 }
 
 async function processEnvelope(client: XmtpClient, state: ClientState, envelope: GroupMessage, pendingCommit: string | undefined): Promise<Outcome> {
@@ -95,7 +125,9 @@ async function processEnvelope(client: XmtpClient, state: ClientState, envelope:
   const { data, createdNs } = envelope.version.value;
   const groupId = state.groupContext.groupId;
   const hash = payloadKey(data);
-  if (await client.store.get(ConversationTables.sentPayloads, hash)) {
+  const sent = await client.store.get<SentPayload>(ConversationTables.sentPayloads, hash);
+  if (sent) {
+    if (sent.messageKey) return { kind: 'own', ownMessageKey: sent.messageKey };
     if (pendingCommit !== hash) return { kind: 'own' };
     const record = await client.store.get<{ pendingState?: Uint8Array }>(ConversationTables.groups, groupKey(groupId));
     if (!record?.pendingState) return { kind: 'own' };
@@ -109,10 +141,31 @@ async function processEnvelope(client: XmtpClient, state: ClientState, envelope:
   }
   const isApplication = mlsMessage.wireformat === wireformats.mls_private_message && mlsMessage.privateMessage.contentType === contentTypes.application;
   const sender = mlsMessage.wireformat === wireformats.mls_private_message ? await readMessageSender(client.mls.cipherSuite, state, mlsMessage.privateMessage) : undefined;
-  const result = await processMessage({ context: client.mls, state, message: mlsMessage, callback: acceptAll });
+  // A handshake message is processed on a fresh copy of the state, so that `state` is exactly the
+  // state before it should the commit be refused below. The callback only records the commit.
+  let commit: IncomingCommit | undefined;
+  const result = await processMessage({
+    context: client.mls,
+    state: isApplication ? state : decodeClientState(encodeClientState(state)),
+    message: mlsMessage,
+    callback: (incoming) => {
+      // Standalone proposals are refused, not stored: libxmtp 1.10 refuses them in groups without
+      // proposal support, and ts-mls's createCommit would commit a stored one by reference in our
+      // next commit (another member's proposal in our commit, which every member refuses).
+      if (incoming.kind === 'proposal') return 'reject';
+      commit = { committerLeafIndex: incoming.senderLeafIndex, proposals: incoming.proposals };
+      return 'accept';
+    },
+  });
   if (result.kind === 'newState') {
-    if (result.actionTaken !== 'accept' || isApplication || result.newState.groupContext.epoch === state.groupContext.epoch) return { kind: 'other', state: result.newState };
-    const update = diffGroupUpdate(state.groupContext.extensions, result.newState.groupContext.extensions, sender?.inboxId ?? '');
+    const removedUs = result.newState.groupActiveState.kind === 'removedFromGroup' && state.groupActiveState.kind !== 'removedFromGroup';
+    if (result.actionTaken !== 'accept' || isApplication || !commit || (result.newState.groupContext.epoch === state.groupContext.epoch && !removedUs)) {
+      return { kind: 'other', state: result.newState };
+    }
+    // libxmtp's commit validation (§5.4); a refused commit throws and is skipped, `state` kept.
+    const validated = await validateIncomingCommit(client.api.identity, { before: state, ...(removedUs ? {} : { after: result.newState }), commit });
+    if (removedUs) return { kind: 'other', state: result.newState };
+    const update = diffGroupUpdate(state.groupContext.extensions, result.newState.groupContext.extensions, validated.actorInboxId);
     return { kind: 'commit', state: result.newState, ...(update ? { message: groupUpdatedMessage(groupId, update, createdNs, envelopeId(envelope)) } : {}) };
   }
   if (!sender?.inboxId) return { kind: 'other', state: result.newState };

@@ -13,8 +13,9 @@
  * `commitToGroup` (the shared path), under the group's lock: sync the group first; build the commit
  * (ts-mls, with a path, ratchet tree in the Welcome); store it as PENDING (payload hash + the state
  * after it) before publishing; publish; then read the node back from our cursor: if another commit
- * got ahead of ours, ours is void (libxmtp drops it too) — drop the pending state and throw
- * `conversations.commit_conflict` (retryable; the next sync processes the winner); else merge:
+ * got ahead of ours, ours is void (libxmtp drops it too) — drop the pending state, sync (which
+ * processes the winner) and build ours again from the new epoch, as libxmtp re-publishes a losing
+ * intent (up to `MAX_COMMIT_ATTEMPTS`, then `conversations.commit_conflict`, retryable); else merge:
  * the state after our commit becomes the group's, with our GroupUpdated transcript message, and the
  * welcomes are sent (cursor = our commit's node id). A crash after publishing is recovered by
  * `syncGroup`, which merges the pending commit when it sees it.
@@ -27,6 +28,8 @@ import { createCommit, defaultProposalTypes, encode, mlsMessageEncoder, type Cli
 import type { XmtpClient } from '../client.js';
 import { envelopeId, queryGroupMessagesAfter } from '../delivery/query-all.js';
 import { XmtpError } from '../errors.js';
+import { readGroupMessageFraming } from '../mls/framing.js';
+import { getInstallationIds } from '../identity/association-state.js';
 import { bytesEqual } from '../mls/tls.js';
 import { addProposals, CommitErrorCodes, gceProposal, resolveInstallations, sendWelcomes, type Recipient } from './commit-pieces.js';
 import { ConversationTables, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type StoredGroup } from './conversation-store.js';
@@ -34,7 +37,8 @@ import { readGroupMembership, readGroupMetadata, readMutableMetadataValue, withG
 import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript.js';
 import { senderHmac } from './sender-hmac.js';
 import { syncGroupLocked } from './sync-group.js';
-import { groupLeaves } from './validate-welcome-membership.js';
+import { associationStateAt, fetchInboxLogs } from './inbox-log.js';
+import { groupLeaves, type GroupLeaf } from './validate-welcome-membership.js';
 import { ConversationType } from '../../gen/mls/message_contents/group_metadata_pb.js';
 
 export const UpdateGroupErrorCodes = {
@@ -62,57 +66,84 @@ interface CommitPlan {
   readonly failedInstallations?: readonly Uint8Array[];
 }
 
-/** Syncs, builds the commit from the synced state, publishes it and merges it (see the header). */
-export function commitToGroup(client: XmtpClient, groupId: Uint8Array, plan: (state: ClientState, record: StoredGroup) => Promise<CommitPlan>): Promise<UpdateGroupReturnType> {
-  return client.lock(groupKey(groupId), async () => {
-    await syncGroupLocked(client, groupId);
-    const { record, state } = await loadGroup(client.store, groupId);
-    if (state.groupActiveState.kind !== 'active') throw new XmtpError(UpdateGroupErrorCodes.inactive, `Group ${groupKey(groupId)} is not active`);
-    const { proposals, recipients, removedInstallations = [], failedInstallations = [] } = await plan(state, record);
-    const { newState, commit, welcome } = await createCommit({ context: client.mls, state, extraProposals: proposals, ratchetTreeExtension: true });
-    if (recipients.length > 0 && !welcome) throw new XmtpError('internal', 'An Add commit produced no Welcome');
-    const data = encode(mlsMessageEncoder, commit);
-    const hash = payloadKey(data);
-    const pending: StoredGroup = { ...record, pendingCommit: hash, pendingState: encodeClientState(newState) };
-    await saveGroup(client.store, pending, undefined, (tx) => tx.put(ConversationTables.sentPayloads, hash, { groupId: groupKey(groupId) }));
+/** How many times a commit that lost a race is rebuilt on the winner's epoch before giving up (`conversations.commit_conflict`). */
+export const MAX_COMMIT_ATTEMPTS = 10;
 
-    const nowNs = client.clock.nowNs();
-    await client.api.mls.sendGroupMessages({
-      messages: [{ version: { case: 'v1', value: { data, senderHmac: senderHmac({ hmacRootKey: client.hmacRootKey, groupId, data, nowNs }), shouldPush: false } } }],
-    });
+type Plan = (state: ClientState, record: StoredGroup) => Promise<CommitPlan>;
 
-    // Where did it land? Another member's commit ahead of ours voids ours.
-    let published: { id: bigint; createdNs: bigint } | undefined;
-    let conflict = false;
-    for await (const envelope of queryGroupMessagesAfter(client.api, groupId, record.cursor)) {
-      if (envelope.version.case !== 'v1') continue;
-      const v = envelope.version.value;
-      if (bytesEqual(v.data, data)) {
-        published = { id: envelopeId(envelope), createdNs: v.createdNs };
-        break;
-      }
-      if (v.isCommit && !(await client.store.get(ConversationTables.sentPayloads, payloadKey(v.data)))) conflict = true;
+/** Syncs, builds the commit from the synced state, publishes it and merges it (see the header); a commit that lost a race is re-planned on the new epoch. */
+export function commitToGroup(client: XmtpClient, groupId: Uint8Array, plan: Plan): Promise<UpdateGroupReturnType> {
+  return client.lock(groupKey(groupId), () => commitToGroupLocked(client, groupId, plan));
+}
+
+/** commitToGroup for a caller already holding the group's lock. */
+export async function commitToGroupLocked(client: XmtpClient, groupId: Uint8Array, plan: Plan): Promise<UpdateGroupReturnType> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await commitOnce(client, groupId, plan);
+    } catch (error) {
+      if (!(error instanceof XmtpError) || error.code !== UpdateGroupErrorCodes.conflict || attempt >= MAX_COMMIT_ATTEMPTS) throw error;
     }
-    if (!published) throw new XmtpError(CommitErrorCodes.commitNotFound, 'The published commit is not on the node', { retryable: true });
-    if (conflict) {
-      await saveGroup(client.store, withoutPending(pending), undefined);
-      throw new XmtpError(UpdateGroupErrorCodes.conflict, 'Another commit reached the group first; sync and retry', { retryable: true });
-    }
-    const update = diffGroupUpdate(state.groupContext.extensions, newState.groupContext.extensions, client.inboxId);
-    await saveGroup(client.store, withoutPending(pending), newState, (tx) => {
-      if (!update) return;
-      const m = groupUpdatedMessage(groupId, update, published.createdNs, published.id);
-      tx.put(ConversationTables.messages, messageKey(m.groupId, m.sentAtNs, m.id), m);
-    });
-    if (welcome) await sendWelcomes(client, welcome as MlsWelcomeMessage, recipients, published.id);
-    return {
-      commitId: published.id,
-      epoch: newState.groupContext.epoch,
-      addedInstallations: recipients.map((r) => bytesToHex(r.installationKey)),
-      removedInstallations: removedInstallations.map((k) => bytesToHex(k)),
-      failedInstallations: failedInstallations.map((k) => bytesToHex(k)),
-    };
+  }
+}
+
+async function commitOnce(client: XmtpClient, groupId: Uint8Array, plan: Plan): Promise<UpdateGroupReturnType> {
+  await syncGroupLocked(client, groupId, { publish: false });
+  const { record, state } = await loadGroup(client.store, groupId);
+  if (state.groupActiveState.kind !== 'active') throw new XmtpError(UpdateGroupErrorCodes.inactive, `Group ${groupKey(groupId)} is not active`);
+  const { proposals, recipients, removedInstallations = [], failedInstallations = [] } = await plan(state, record);
+  const { newState, commit, welcome } = await createCommit({ context: client.mls, state, extraProposals: proposals, ratchetTreeExtension: true });
+  if (recipients.length > 0 && !welcome) throw new XmtpError('internal', 'An Add commit produced no Welcome');
+  const data = encode(mlsMessageEncoder, commit);
+  const hash = payloadKey(data);
+  const pending: StoredGroup = { ...record, pendingCommit: hash, pendingState: encodeClientState(newState) };
+  await saveGroup(client.store, pending, undefined, (tx) => tx.put(ConversationTables.sentPayloads, hash, { groupId: groupKey(groupId) }));
+
+  const nowNs = client.clock.nowNs();
+  await client.api.mls.sendGroupMessages({
+    messages: [{ version: { case: 'v1', value: { data, senderHmac: senderHmac({ hmacRootKey: client.hmacRootKey, groupId, data, nowNs }), shouldPush: false } } }],
   });
+
+  // Where did it land? Another member's commit for the same epoch ahead of ours voids ours
+  // (commits for earlier epochs are losers of earlier races and change nothing).
+  let published: { id: bigint; createdNs: bigint } | undefined;
+  let conflict = false;
+  for await (const envelope of queryGroupMessagesAfter(client.api, groupId, record.cursor)) {
+    if (envelope.version.case !== 'v1') continue;
+    const v = envelope.version.value;
+    if (bytesEqual(v.data, data)) {
+      published = { id: envelopeId(envelope), createdNs: v.createdNs };
+      break;
+    }
+    if (v.isCommit && commitEpoch(v.data) === state.groupContext.epoch && !(await client.store.get(ConversationTables.sentPayloads, payloadKey(v.data)))) conflict = true;
+  }
+  if (!published) throw new XmtpError(CommitErrorCodes.commitNotFound, 'The published commit is not on the node', { retryable: true });
+  if (conflict) {
+    await saveGroup(client.store, withoutPending(pending), undefined);
+    throw new XmtpError(UpdateGroupErrorCodes.conflict, 'Another commit reached the group first; sync and retry', { retryable: true });
+  }
+  const update = diffGroupUpdate(state.groupContext.extensions, newState.groupContext.extensions, client.inboxId);
+  await saveGroup(client.store, withoutPending(pending), newState, (tx) => {
+    if (!update) return;
+    const m = groupUpdatedMessage(groupId, update, published.createdNs, published.id);
+    tx.put(ConversationTables.messages, messageKey(m.groupId, m.sentAtNs, m.id), m);
+  });
+  if (welcome) await sendWelcomes(client, welcome as MlsWelcomeMessage, recipients, published.id);
+  return {
+    commitId: published.id,
+    epoch: newState.groupContext.epoch,
+    addedInstallations: recipients.map((r) => bytesToHex(r.installationKey)),
+    removedInstallations: removedInstallations.map((k) => bytesToHex(k)),
+    failedInstallations: failedInstallations.map((k) => bytesToHex(k)),
+  };
+}
+
+function commitEpoch(data: Uint8Array): bigint | undefined {
+  try {
+    return readGroupMessageFraming(data).epoch;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkInboxIds(inboxIds: readonly string[]): void {
@@ -193,4 +224,62 @@ export interface UpdateGroupNameParameters {
 
 export function updateGroupName(client: XmtpClient, { groupId, name }: UpdateGroupNameParameters): Promise<UpdateGroupReturnType> {
   return updateGroupMetadata(client, { groupId, attributes: { group_name: name } });
+}
+
+/** How often a group's members' identity logs are re-checked before a send (libxmtp: 5 s before a send, 30 min in the background). */
+export const INSTALLATION_CHECK_INTERVAL_NS = 5_000_000_000n;
+
+export interface SyncGroupInstallationsReturnType {
+  /** Undefined when every member's installations were already in the group (no commit). */
+  readonly commit?: UpdateGroupReturnType;
+}
+
+/**
+ * Brings the group's installations in line with its members' identity logs, as libxmtp does
+ * (xmtp-wire.md §5.3): for every member inbox whose latest sequence id is past the one in 0xFF01,
+ * one commit that adds its new installations (key packages checked; failures listed in
+ * `failed_installations`), removes its revoked ones, and raises its sequence id in 0xFF01. Works for
+ * DMs too (a new device of the other person joins the DM). No commit when nothing moved.
+ */
+export function syncGroupInstallations(client: XmtpClient, { groupId }: { readonly groupId: Uint8Array }): Promise<SyncGroupInstallationsReturnType> {
+  return client.lock(groupKey(groupId), () => syncGroupInstallationsLocked(client, groupId));
+}
+
+/** syncGroupInstallations for a caller already holding the group's lock. */
+export async function syncGroupInstallationsLocked(client: XmtpClient, groupId: Uint8Array): Promise<SyncGroupInstallationsReturnType> {
+  try {
+    const commit = await commitToGroupLocked(client, groupId, async (state) => {
+      const membership = readGroupMembership(state.groupContext.extensions);
+      const inboxIds = Object.keys(membership.members);
+      const logs = await fetchInboxLogs(client.api.identity, inboxIds);
+      const moved = inboxIds.filter((m) => logs.get(m)!.latestSequenceId > membership.members[m]!);
+      if (moved.length === 0) throw new XmtpError(UpdateGroupErrorCodes.nothingToDo, 'Every member is at its latest sequence id');
+      const leaves = groupLeaves(state);
+      const known = new Set([...leaves.map((l) => bytesToHex(l.installationKey)), ...membership.failedInstallations.map((k) => bytesToHex(k))]);
+      const { recipients, failed } = await resolveInstallations(client, moved, { exclude: known });
+      const removed: GroupLeaf[] = [];
+      for (const inboxId of moved) {
+        const current = new Set(getInstallationIds(await associationStateAt(logs.get(inboxId)!)).map((k) => bytesToHex(k)));
+        removed.push(...leaves.filter((l) => l.inboxId === inboxId && !current.has(bytesToHex(l.installationKey))));
+      }
+      if (removed.some((l) => bytesEqual(l.installationKey, client.installation.publicKey))) {
+        throw new XmtpError(UpdateGroupErrorCodes.inactive, 'This installation has been revoked');
+      }
+      const members = new Map(Object.entries(membership.members));
+      for (const m of moved) members.set(m, logs.get(m)!.latestSequenceId);
+      const failedInstallations = [...membership.failedInstallations, ...failed.map((f) => f.installationKey)];
+      const extensions = withGroupMembership(state.groupContext.extensions, members, failedInstallations);
+      const removes = removed.map((l): Proposal => ({ proposalType: defaultProposalTypes.remove, remove: { removed: l.leafIndex } }));
+      return {
+        proposals: [...addProposals(recipients), ...removes, gceProposal(extensions)],
+        recipients,
+        removedInstallations: removed.map((l) => l.installationKey),
+        failedInstallations: failed.map((f) => f.installationKey),
+      };
+    });
+    return { commit };
+  } catch (error) {
+    if (error instanceof XmtpError && error.code === UpdateGroupErrorCodes.nothingToDo) return {};
+    throw error;
+  }
 }
