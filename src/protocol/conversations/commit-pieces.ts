@@ -125,10 +125,17 @@ export async function findEnvelope(client: XmtpClient, groupId: Uint8Array, data
   throw new XmtpError(CommitErrorCodes.commitNotFound, 'The published commit is not on the node', { retryable: true });
 }
 
-/** Wraps the Welcome to every recipient (cursor = the adding commit's node id) and sends them in one request. */
-export async function sendWelcomes(client: XmtpClient, welcome: MlsWelcomeMessage, recipients: readonly Recipient[], commitId: bigint): Promise<void> {
+/** What wrapping a welcome to an installation needs. */
+export type WelcomeRecipient = {
+  readonly installationKey: Uint8Array;
+  readonly algorithm: WelcomeWrapperAlgorithmName;
+  readonly wrapperPublicKey: Uint8Array;
+};
+
+/** Wraps the Welcome to every recipient (cursor = the adding commit's node id) and sends them in batches of 50. */
+export async function sendWelcomes(client: XmtpClient, welcome: MlsWelcomeMessage | Uint8Array, recipients: readonly WelcomeRecipient[], commitId: bigint): Promise<void> {
   if (recipients.length === 0) return;
-  const welcomeBytes = encode(mlsMessageEncoder, welcome);
+  const welcomeBytes = welcome instanceof Uint8Array ? welcome : encode(mlsMessageEncoder, welcome);
   const metadata = encodeWelcomeMetadata(commitId);
   const wrapped = await Promise.all(
     recipients.map(async (r) => {

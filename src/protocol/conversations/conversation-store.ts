@@ -13,6 +13,7 @@
  *   the node delivers it (a sender may re-publish it, re-encrypted, after a failure);
  * - `outbox`: the message's key in `messages` → `OutboxEntry`: a message of ours not yet on the
  *   node (the send intent, `outbox.ts`);
+ * - `pendingWelcomes`: welcomes owed for a commit of ours (`pending-welcomes.ts`);
  * - `client` → `welcomeCursor`: the id of the last welcome processed.
  *
  * A commit of ours on an existing group is first stored as pending (`pendingCommit` = its payload
@@ -34,6 +35,7 @@ export const ConversationTables = {
   sentPayloads: 'sentPayloads',
   messageIds: 'messageIds',
   outbox: 'outbox',
+  pendingWelcomes: 'pendingWelcomes',
   client: 'client',
 } as const;
 

@@ -8,8 +8,10 @@
  * for WelcomeMetadata.message_cursor, and each added installation gets a welcome (X-Wing when its
  * key package has 0xFF03). Pure; runs everywhere.
  *
- * Guarantees: the group (state after the commit) and the commit's payload hash are stored BEFORE the
- * commit is published (nobody else has the group yet, so there is nothing to fork). The creator's
+ * Guarantees: the group (state after the commit), the commit's payload hash and the welcomes owed
+ * (`pending-welcomes.ts`) are stored BEFORE the commit is published (nobody else has the group yet,
+ * so there is nothing to fork); if we die before the welcomes are out, the next sync of the group
+ * publishes the commit if needed and sends them. The creator's
  * "added" transcript message is stored with the commit's node timestamp.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -17,7 +19,8 @@ import { createCommit, createGroup, encode, mlsMessageEncoder, type GroupContext
 import type { XmtpClient } from '../client.js';
 import { XmtpError } from '../errors.js';
 import { createXmtpKeyPackage, toPrivateKeyPackage } from '../mls/create-key-package.js';
-import { addProposals, gceProposal, publishCommit, resolveInstallations, sendWelcomes } from './commit-pieces.js';
+import { addProposals, gceProposal, publishCommit, resolveInstallations } from './commit-pieces.js';
+import { deliverPendingWelcome, putPendingWelcome } from './pending-welcomes.js';
 import { ConversationTables, groupKey, messageKey, payloadKey, saveGroup, type ConversationKind, type StoredGroup } from './conversation-store.js';
 import { withGroupMembership } from './group-extensions.js';
 import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript.js';
@@ -77,7 +80,10 @@ export async function createConversation(client: XmtpClient, params: CreateConve
     createdAtNs: nowNs,
     addedByInboxId: client.inboxId,
   };
-  await saveGroup(client.store, record, newState, (tx) => tx.put(ConversationTables.sentPayloads, payloadKey(commitData), { groupId: groupKey(groupId) }));
+  await saveGroup(client.store, record, newState, (tx) => {
+    tx.put(ConversationTables.sentPayloads, payloadKey(commitData), { groupId: groupKey(groupId) });
+    if (welcome) putPendingWelcome(tx, groupId, { commit: commitData, welcome, recipients, republish: true });
+  });
 
   const published = await publishCommit(client, groupId, commitData, nowNs);
   const update = diffGroupUpdate(initial.groupContext.extensions, newState.groupContext.extensions, client.inboxId);
@@ -86,7 +92,7 @@ export async function createConversation(client: XmtpClient, params: CreateConve
     const m = groupUpdatedMessage(groupId, update, published.createdNs, published.id);
     tx.put(ConversationTables.messages, messageKey(m.groupId, m.sentAtNs, m.id), m);
   });
-  if (welcome) await sendWelcomes(client, welcome, recipients, published.id);
+  await deliverPendingWelcome(client, groupId, commitData, published.id);
   return {
     id: groupKey(groupId),
     groupId,

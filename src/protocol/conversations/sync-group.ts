@@ -17,7 +17,8 @@
  *   from an epoch whose keys we never had (T11), garbage — and moves on.
  * After each message the new MLS state, the cursor and the stored message are written in one
  * transaction; a message whose id is already stored (delivered twice) is not stored again. Then
- * the group's outbox is published (`outbox.ts`). Pure; runs everywhere.
+ * welcomes still owed for a commit of ours are settled (`pending-welcomes.ts`) and the group's
+ * outbox is published (`outbox.ts`). Pure; runs everywhere.
  *
  * Every commit from another member (including one that removes us) goes through libxmtp's commit
  * validation (`validate-commit.ts`, §5.4: membership diffs against identity logs, permissions,
@@ -38,6 +39,7 @@ import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript
 import { readMessageSender } from './message-sender.js';
 import { validateIncomingCommit, type IncomingCommit } from './validate-commit.js';
 import { publishOutbox, type PublishOutboxReturnType } from './outbox.js';
+import { resumePendingWelcomes } from './pending-welcomes.js';
 
 export interface SyncGroupParameters {
   readonly groupId: Uint8Array;
@@ -108,6 +110,7 @@ export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array, o
     record = withoutPending(record);
     await saveGroup(client.store, record, undefined);
   }
+  await resumePendingWelcomes(client, groupId);
   const outbox = options.publish === false ? { published: [], failed: [], pending: (await client.store.list(ConversationTables.outbox, `${groupKey(groupId)}/`)).length } : await publishOutbox(client, groupId);
   return { received, commits, skipped, outbox };
 }

@@ -17,7 +17,8 @@
  * processes the winner) and build ours again from the new epoch, as libxmtp re-publishes a losing
  * intent (up to `MAX_COMMIT_ATTEMPTS`, then `conversations.commit_conflict`, retryable); else merge:
  * the state after our commit becomes the group's, with our GroupUpdated transcript message, and the
- * welcomes are sent (cursor = our commit's node id). A crash after publishing is recovered by
+ * welcomes are sent (cursor = our commit's node id). The welcomes are stored with the pending commit
+ * (`pending-welcomes.ts`) and sent by the next sync if we die before sending them. A crash after publishing is recovered by
  * `syncGroup`, which merges the pending commit when it sees it.
  *
  * Not done: libxmtp's permission checks before committing (the node and the other members enforce
@@ -31,7 +32,8 @@ import { XmtpError } from '../errors.js';
 import { readGroupMessageFraming } from '../mls/framing.js';
 import { getInstallationIds } from '../identity/association-state.js';
 import { bytesEqual } from '../mls/tls.js';
-import { addProposals, CommitErrorCodes, gceProposal, resolveInstallations, sendWelcomes, type Recipient } from './commit-pieces.js';
+import { addProposals, CommitErrorCodes, gceProposal, resolveInstallations, type Recipient } from './commit-pieces.js';
+import { deliverPendingWelcome, pendingWelcomeKey, putPendingWelcome } from './pending-welcomes.js';
 import { ConversationTables, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type StoredGroup } from './conversation-store.js';
 import { readGroupMembership, readGroupMetadata, readMutableMetadataValue, withGroupMembership, withMutableMetadata } from './group-extensions.js';
 import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript.js';
@@ -97,7 +99,10 @@ async function commitOnce(client: XmtpClient, groupId: Uint8Array, plan: Plan): 
   const data = encode(mlsMessageEncoder, commit);
   const hash = payloadKey(data);
   const pending: StoredGroup = { ...record, pendingCommit: hash, pendingState: encodeClientState(newState) };
-  await saveGroup(client.store, pending, undefined, (tx) => tx.put(ConversationTables.sentPayloads, hash, { groupId: groupKey(groupId) }));
+  await saveGroup(client.store, pending, undefined, (tx) => {
+    tx.put(ConversationTables.sentPayloads, hash, { groupId: groupKey(groupId) });
+    if (welcome) putPendingWelcome(tx, groupId, { commit: data, welcome: welcome as MlsWelcomeMessage, recipients, republish: false });
+  });
 
   const nowNs = client.clock.nowNs();
   await client.api.mls.sendGroupMessages({
@@ -119,7 +124,7 @@ async function commitOnce(client: XmtpClient, groupId: Uint8Array, plan: Plan): 
   }
   if (!published) throw new XmtpError(CommitErrorCodes.commitNotFound, 'The published commit is not on the node', { retryable: true });
   if (conflict) {
-    await saveGroup(client.store, withoutPending(pending), undefined);
+    await saveGroup(client.store, withoutPending(pending), undefined, (tx) => tx.delete(ConversationTables.pendingWelcomes, pendingWelcomeKey(groupId, data)));
     throw new XmtpError(UpdateGroupErrorCodes.conflict, 'Another commit reached the group first; sync and retry', { retryable: true });
   }
   const update = diffGroupUpdate(state.groupContext.extensions, newState.groupContext.extensions, client.inboxId);
@@ -128,7 +133,7 @@ async function commitOnce(client: XmtpClient, groupId: Uint8Array, plan: Plan): 
     const m = groupUpdatedMessage(groupId, update, published.createdNs, published.id);
     tx.put(ConversationTables.messages, messageKey(m.groupId, m.sentAtNs, m.id), m);
   });
-  if (welcome) await sendWelcomes(client, welcome as MlsWelcomeMessage, recipients, published.id);
+  await deliverPendingWelcome(client, groupId, data, published.id);
   return {
     commitId: published.id,
     epoch: newState.groupContext.epoch,
