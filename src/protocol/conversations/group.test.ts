@@ -20,7 +20,7 @@ import { sendReaction, sendReply } from './send-reply.js';
 import { sendText } from './send-text.js';
 import { syncGroup } from './sync-group.js';
 import { syncWelcomes } from './sync-welcomes.js';
-import { addMembers, removeMembers, updateGroupName } from './update-group.js';
+import { addMembers, removeMembers, updateGroupMetadata, updateGroupName, UpdateGroupErrorCodes } from './update-group.js';
 
 let node: RunningNode;
 beforeAll(async () => {
@@ -156,5 +156,37 @@ describe('createGroup / addMembers / removeMembers / updateGroupName', () => {
     await syncWelcomes(bob);
     await syncGroup(bob, { groupId: group.groupId });
     expect(await view(bob, group.groupId)).toEqual([[alice.inboxId, 'xmtp.org/text:1.0', 'still fine']]);
+  });
+});
+
+describe('our own commits are checked against the group policies before they are sent', () => {
+  test('a member who is not an admin cannot remove anyone or change an admin-only field; nothing is stored or sent, and allowed changes still go', async () => {
+    const [alice, bob, carol, dave] = await Promise.all([newClient(), newClient(), newClient(), newClient()]);
+    const group = await createGroup(alice, { name: 'policies', memberInboxIds: [bob.inboxId, carol.inboxId] });
+    await syncWelcomes(bob);
+    await syncGroup(bob, { groupId: group.groupId });
+    const before = await loadGroup(bob.store, group.groupId);
+    const onNode = async () => (await bob.api.mls.queryGroupMessages({ groupId: group.groupId, pagingInfo: { limit: 100 } })).messages.length;
+    const nodeBefore = await onNode();
+
+    const refused = await removeMembers(bob, { groupId: group.groupId, inboxIds: [carol.inboxId] }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: UpdateGroupErrorCodes.notPermitted });
+    expect((refused as Error).message).toMatch(/not_permitted/);
+    const refused2 = await updateGroupMetadata(bob, { groupId: group.groupId, attributes: { message_disappear_in_ns: '1000' } }).catch((e: unknown) => e);
+    expect(refused2).toMatchObject({ code: UpdateGroupErrorCodes.notPermitted });
+
+    const after = await loadGroup(bob.store, group.groupId);
+    expect(after.record.state).toEqual(before.record.state);
+    expect(after.record.pendingCommit).toBeUndefined();
+    expect(await onNode()).toBe(nodeBefore);
+
+    // Allowed for every member by the default policies: adding someone and renaming.
+    await addMembers(bob, { groupId: group.groupId, inboxIds: [dave.inboxId] });
+    await updateGroupName(bob, { groupId: group.groupId, name: 'renamed by bob' });
+    // and the super admin may remove
+    await removeMembers(alice, { groupId: group.groupId, inboxIds: [carol.inboxId] });
+    await syncGroup(bob, { groupId: group.groupId });
+    const { state } = await loadGroup(bob.store, group.groupId);
+    expect(Object.keys(readGroupMembership(state.groupContext.extensions).members).sort()).toEqual([alice.inboxId, bob.inboxId, dave.inboxId].sort());
   });
 });

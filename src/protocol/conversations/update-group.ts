@@ -21,8 +21,9 @@
  * (`pending-welcomes.ts`) and sent by the next sync if we die before sending them. A crash after publishing is recovered by
  * `syncGroup`, which merges the pending commit when it sees it.
  *
- * Not done: libxmtp's permission checks before committing (the node and the other members enforce
- * them: a commit they refuse forks us), installation re-sync of existing members.
+ * Every commit is first put through the validation the other members will run on it
+ * (`checkOwnCommit`): a change the group's policies do not allow us is refused here, before anything
+ * is stored or sent.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { createCommit, defaultProposalTypes, encode, mlsMessageEncoder, type ClientState, type MlsWelcomeMessage, type Proposal } from 'ts-mls';
@@ -34,6 +35,7 @@ import { getInstallationIds } from '../identity/association-state.js';
 import { bytesEqual } from '../mls/tls.js';
 import { addProposals, CommitErrorCodes, gceProposal, resolveInstallations, type Recipient } from './commit-pieces.js';
 import { deliverPendingWelcome, pendingWelcomeKey, putPendingWelcome } from './pending-welcomes.js';
+import { CommitValidationErrorCodes, validateIncomingCommit } from './validate-commit.js';
 import { ConversationTables, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type StoredGroup } from './conversation-store.js';
 import { readGroupMembership, readGroupMetadata, readMutableMetadataValue, withGroupMembership, withMutableMetadata } from './group-extensions.js';
 import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript.js';
@@ -49,6 +51,7 @@ export const UpdateGroupErrorCodes = {
   invalidMember: 'conversations.invalid_member',
   nothingToDo: 'conversations.nothing_to_change',
   conflict: 'conversations.commit_conflict',
+  notPermitted: 'conversations.not_permitted',
 } as const;
 
 export interface UpdateGroupReturnType {
@@ -96,6 +99,7 @@ async function commitOnce(client: XmtpClient, groupId: Uint8Array, plan: Plan): 
   const { proposals, recipients, removedInstallations = [], failedInstallations = [] } = await plan(state, record);
   const { newState, commit, welcome } = await createCommit({ context: client.mls, state, extraProposals: proposals, ratchetTreeExtension: true });
   if (recipients.length > 0 && !welcome) throw new XmtpError('internal', 'An Add commit produced no Welcome');
+  await checkOwnCommit(client, state, newState, proposals);
   const data = encode(mlsMessageEncoder, commit);
   const hash = payloadKey(data);
   const pending: StoredGroup = { ...record, pendingCommit: hash, pendingState: encodeClientState(newState) };
@@ -141,6 +145,24 @@ async function commitOnce(client: XmtpClient, groupId: Uint8Array, plan: Plan): 
     removedInstallations: removedInstallations.map((k) => bytesToHex(k)),
     failedInstallations: failedInstallations.map((k) => bytesToHex(k)),
   };
+}
+
+/**
+ * Runs on our own commit the validation every other member will run on it (`validate-commit.ts`),
+ * before anything is stored or sent: a commit they would refuse (not permitted by the group's
+ * policies, a metadata field too long, …) would leave us alone on a fork. Refused as
+ * `conversations.not_permitted` with the rule in the message.
+ */
+async function checkOwnCommit(client: XmtpClient, before: ClientState, after: ClientState, proposals: readonly Proposal[]): Promise<void> {
+  const ourLeaf = before.privatePath.leafIndex;
+  try {
+    await validateIncomingCommit(client.api.identity, { before, after, commit: { committerLeafIndex: ourLeaf, proposals: proposals.map((proposal) => ({ proposal, senderLeafIndex: ourLeaf })) } });
+  } catch (error) {
+    if (error instanceof XmtpError && error.code === CommitValidationErrorCodes.invalidCommit) {
+      throw new XmtpError(UpdateGroupErrorCodes.notPermitted, `The group's members would refuse this change: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function commitEpoch(data: Uint8Array): bigint | undefined {
