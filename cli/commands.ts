@@ -18,6 +18,8 @@ import { sendReaction, sendReply } from '../src/protocol/conversations/send-repl
 import { sendText } from '../src/protocol/conversations/send-text.js';
 import { syncGroup } from '../src/protocol/conversations/sync-group.js';
 import { streamMessages } from '../src/protocol/conversations/stream-messages.js';
+import { leaveGroup } from '../src/protocol/conversations/leave-group.js';
+import { listConversations } from '../src/protocol/conversations/list-conversations.js';
 import { syncWelcomes } from '../src/protocol/conversations/sync-welcomes.js';
 import { createXmtpApi, type XmtpApi } from '../src/protocol/delivery/create-xmtp-api.js';
 import { getInstallationIds } from '../src/protocol/identity/association-state.js';
@@ -42,7 +44,8 @@ commands:
   messages <conversationId>
   wait-message <conversationId|any> <textSubstring> [timeoutSec=30]
   group-create <name> [inboxId|address...]
-  group-add <conversationId> <inboxId|address...>`;
+  group-add <conversationId> <inboxId|address...>
+  leave <conversationId>       ask to leave a group (a super admin removes you)`;
 
 export class UsageError extends Error {}
 
@@ -339,6 +342,14 @@ async function runCommand(ctx: Context): Promise<CommandResult> {
       const id = a[0]!.toLowerCase();
       return { output: formatConversation(client, id, (await findConversation(ctx, id))!) };
     }
+    case 'leave': {
+      need(1, '<conversationId>');
+      const record = await getConversation(ctx, a[0]!);
+      await leaveGroup(client, { groupId: record.groupId });
+      const id = a[0]!.toLowerCase();
+      const conv = (await listConversations(client)).find((c) => c.id === id)!;
+      return { output: { conversationId: id, isPendingRemoval: conv.isPendingRemoval, isActive: conv.isActive } };
+    }
     default:
       throw new UsageError(`unknown command ${o.command ?? ''}`);
   }
@@ -357,7 +368,7 @@ function identityJson(ctx: Context, isRegistered: boolean, created: boolean | un
   };
 }
 
-const KNOWN_COMMANDS = new Set(['init', 'whoami', 'dm', 'send', 'react', 'reply', 'sync', 'list', 'messages', 'wait-message', 'group-create', 'group-add']);
+const KNOWN_COMMANDS = new Set(['init', 'whoami', 'dm', 'send', 'react', 'reply', 'sync', 'list', 'messages', 'wait-message', 'group-create', 'group-add', 'leave']);
 
 /** Runs one command line; prints the JSON result (stdout) or the error (stderr); returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {

@@ -152,6 +152,15 @@ describe('xmtp cli', () => {
     expect(bobView.map((m) => [m.kind, m.text])).toContainEqual(['Application', 'hi carol']);
     const update = bobView.find((m) => m.kind === 'MembershipChange');
     expect(update).toMatchObject({ contentType: 'xmtp.org/group_updated:1.0', content: { initiatedByInboxId: a.inboxId, addedInboxes: [{ inboxId: c.inboxId }] } });
+
+    // carol leaves: pending until alice (super admin) syncs, then gone; alice cannot leave
+    expect(await ok(gCarol('leave', gid))).toEqual({ conversationId: gid, isPendingRemoval: true, isActive: true });
+    const refused = await gAlice('leave', gid);
+    expect(refused.code).toBe(2); // the peer's contract: 2 for any error
+    expect(refused.stderr).toMatch(/super admin cannot leave/);
+    await ok(gAlice('sync'));
+    const carolList = (await ok(gCarol('--sync', 'list'))).conversations as Record<string, unknown>[];
+    expect(carolList.find((x) => x.id === gid)).toMatchObject({ isActive: false });
   }, 180_000);
 
   it('wait-message started before the message exists gets it from the live stream (a DM created meanwhile)', async () => {

@@ -64,7 +64,9 @@ export interface StoredGroup {
   readonly pendingState?: Uint8Array;
   /** When members' installations were last checked against their identity logs (`syncGroupInstallations`). */
   readonly installationsCheckedAtNs?: bigint;
-  readonly [key: string]: Uint8Array | bigint | string | undefined;
+  /** Members who asked to leave (a LeaveRequest, ours included) and are still in the group (`leave-group.ts`). */
+  readonly pendingRemoveInboxIds?: readonly string[];
+  readonly [key: string]: Uint8Array | bigint | string | readonly string[] | undefined;
 }
 
 export interface StoredMessage {

@@ -1,7 +1,8 @@
 /**
  * The GroupUpdated transcript entry (`xmtp.org/group_updated:1.0`, never sent: synthesised by every
  * member, xmtp-wire.md §7.4) for a commit, computed from the group context before and after it:
- * - added / removed inboxes: inboxes that appear in / disappear from GroupMembership (0xFF01);
+ * - added / removed inboxes: inboxes that appear in / disappear from GroupMembership (0xFF01); a
+ *   removed inbox that had asked to leave (a LeaveRequest) is listed as left instead, as libxmtp;
  * - metadata field changes: every 0xFF00 attribute whose value changed (old/new, absent → omitted);
  * - admin and super-admin list changes (0xFF00).
  * A commit that changes none of these (a key update) yields no entry, as libxmtp. The stored message
@@ -26,7 +27,12 @@ function membersOf(extensions: readonly GroupContextExtension[]): string[] {
 const minus = (a: readonly string[], b: readonly string[]) => a.filter((x) => !b.includes(x));
 
 /** The GroupUpdated a commit from `initiatedByInboxId` makes, or undefined when nothing visible changed. */
-export function diffGroupUpdate(before: readonly GroupContextExtension[], after: readonly GroupContextExtension[], initiatedByInboxId: string): GroupUpdated | undefined {
+export function diffGroupUpdate(
+  before: readonly GroupContextExtension[],
+  after: readonly GroupContextExtension[],
+  initiatedByInboxId: string,
+  pendingRemoveInboxIds: readonly string[] = [],
+): GroupUpdated | undefined {
   const oldMembers = membersOf(before);
   const newMembers = membersOf(after);
   const oldMeta = readMutableMetadataValue(before);
@@ -40,16 +46,16 @@ export function diffGroupUpdate(before: readonly GroupContextExtension[], after:
   const update: GroupUpdated = {
     initiatedByInboxId,
     addedInboxes: minus(newMembers, oldMembers),
-    removedInboxes: minus(oldMembers, newMembers),
+    removedInboxes: minus(oldMembers, newMembers).filter((m) => !pendingRemoveInboxIds.includes(m)),
     metadataFieldChanges,
-    leftInboxes: [],
+    leftInboxes: minus(oldMembers, newMembers).filter((m) => pendingRemoveInboxIds.includes(m)),
     addedAdminInboxes: minus(newMeta.adminInboxIds, oldMeta.adminInboxIds),
     removedAdminInboxes: minus(oldMeta.adminInboxIds, newMeta.adminInboxIds),
     addedSuperAdminInboxes: minus(newMeta.superAdminInboxIds, oldMeta.superAdminInboxIds),
     removedSuperAdminInboxes: minus(oldMeta.superAdminInboxIds, newMeta.superAdminInboxIds),
   };
   const changed =
-    update.addedInboxes.length + update.removedInboxes.length + metadataFieldChanges.length +
+    update.addedInboxes.length + update.removedInboxes.length + update.leftInboxes.length + metadataFieldChanges.length +
     update.addedAdminInboxes.length + update.removedAdminInboxes.length + update.addedSuperAdminInboxes.length + update.removedSuperAdminInboxes.length;
   return changed > 0 ? update : undefined;
 }

@@ -14,6 +14,10 @@ export interface ConversationSummary {
   /** Member inbox ids (from the tree), sorted. */
   readonly memberInboxIds: string[];
   readonly isActive: boolean;
+  /** We asked to leave (a LeaveRequest) and wait for a super admin to remove us. */
+  readonly isPendingRemoval: boolean;
+  /** Members (us included) who asked to leave and are still in the group. */
+  readonly pendingRemovalInboxIds: string[];
   readonly createdAtNs: bigint;
   /** 0xFF00 `group_name` / `description` (groups; `""` when unset). */
   readonly name: string;
@@ -38,6 +42,8 @@ export async function listConversations(client: XmtpClient): Promise<ListConvers
       epoch: state.groupContext.epoch,
       memberInboxIds: [...new Set(groupLeaves(state).map((l) => l.inboxId))].sort(),
       isActive: state.groupActiveState.kind === 'active',
+      isPendingRemoval: (value.pendingRemoveInboxIds ?? []).includes(client.inboxId),
+      pendingRemovalInboxIds: [...(value.pendingRemoveInboxIds ?? [])],
       createdAtNs: value.createdAtNs,
       name: metadata.attributes.group_name ?? '',
       description: metadata.attributes.description ?? '',

@@ -34,11 +34,16 @@ import { messageId } from '../content/message-id.js';
 import { decodePlaintextEnvelope } from '../content/plaintext-envelope.js';
 import { envelopeId, queryGroupMessagesAfter } from '../delivery/query-all.js';
 import { XmtpError } from '../errors.js';
-import { ConversationTables, decodeClientState, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type SentPayload, type StoredMessage } from './conversation-store.js';
+import { ConversationTables, decodeClientState, encodeClientState, groupKey, loadGroup, messageKey, payloadKey, saveGroup, withoutPending, type SentPayload, type StoredGroup, type StoredMessage } from './conversation-store.js';
 import { diffGroupUpdate, groupUpdatedMessage } from './group-updated-transcript.js';
 import { readMessageSender } from './message-sender.js';
 import { validateIncomingCommit, type IncomingCommit } from './validate-commit.js';
 import { publishOutbox, type PublishOutboxReturnType } from './outbox.js';
+import { removeMembersPendingRemovalLocked } from './leave-group.js';
+import { readGroupMembership } from './group-extensions.js';
+import { ContentTypeLeaveRequest } from '../content/leave-request-codec.js';
+import { isSameContentType } from '../content/content-type-id.js';
+import { encodedContentFromBytes } from '../content/encoded-content.js';
 import { resumePendingWelcomes } from './pending-welcomes.js';
 
 export interface SyncGroupParameters {
@@ -53,10 +58,24 @@ export interface SyncGroupReturnType {
   readonly skipped: { readonly id: bigint; readonly error: XmtpError }[];
   /** What publishing the outbox did after the read. */
   readonly outbox: PublishOutboxReturnType;
+  /** Members who had asked to leave and whom we (a super admin) removed after the sync. */
+  readonly removedPendingInboxes?: readonly string[];
+  /** Why removing members who asked to leave failed (retried by the next sync). */
+  readonly pendingRemovalError?: XmtpError;
 }
 
+/** Syncs the group; then, if we are a super admin and members asked to leave, removes them (`leave-group.ts`). */
 export function syncGroup(client: XmtpClient, { groupId }: SyncGroupParameters): Promise<SyncGroupReturnType> {
-  return client.lock(groupKey(groupId), () => syncGroupLocked(client, groupId));
+  return client.lock(groupKey(groupId), async () => {
+    const result = await syncGroupLocked(client, groupId);
+    try {
+      const removed = await removeMembersPendingRemovalLocked(client, groupId);
+      return removed ? { ...result, removedPendingInboxes: removed.inboxIds } : result;
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      return { ...result, pendingRemovalError: XmtpError.from(error) };
+    }
+  });
 }
 
 /**
@@ -75,7 +94,7 @@ export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array, o
     let own: { key: string; message: StoredMessage } | undefined;
     try {
       const pending = record.pendingCommit;
-      const outcome = await processEnvelope(client, state, envelope, pending);
+      const outcome = await processEnvelope(client, state, envelope, pending, record.pendingRemoveInboxIds ?? []);
       next = outcome.state;
       stored = outcome.message;
       if (outcome.ownMessageKey) {
@@ -85,6 +104,14 @@ export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array, o
       if (stored && (await client.store.get(ConversationTables.messageIds, stored.id))) stored = undefined;
       if (outcome.kind === 'commit') commits++;
       if (outcome.kind === 'commit' || outcome.kind === 'ownCommit') record = withoutPending(record);
+      // Leave requests (libxmtp `process_leave_request_message`): the sender is pending removal
+      // until a commit removes it; ours too when our own request comes back.
+      const asker = stored && isLeaveRequest(stored.encodedContent) ? stored.senderInboxId : own && isLeaveRequest(own.message.encodedContent) ? client.inboxId : undefined;
+      if (asker) record = withPendingRemoval(record, [...(record.pendingRemoveInboxIds ?? []), asker]);
+      if (next && (outcome.kind === 'commit' || outcome.kind === 'ownCommit')) {
+        const members = readGroupMembership(next.groupContext.extensions).members;
+        record = withPendingRemoval(record, (record.pendingRemoveInboxIds ?? []).filter((m) => members[m] !== undefined));
+      }
     } catch (error) {
       if (error instanceof ConnectError) throw error;
       skipped.push({ id, error: XmtpError.from(error) });
@@ -123,7 +150,23 @@ interface Outcome {
   readonly ownMessageKey?: string;
 }
 
-async function processEnvelope(client: XmtpClient, state: ClientState, envelope: GroupMessage, pendingCommit: string | undefined): Promise<Outcome> {
+/** The record with `pendingRemoveInboxIds` set to the given inboxes (deduplicated; the field dropped when empty). */
+function withPendingRemoval(record: StoredGroup, inboxIds: readonly string[]): StoredGroup {
+  const { pendingRemoveInboxIds: _old, ...rest } = record;
+  const unique = [...new Set(inboxIds)];
+  return (unique.length > 0 ? { ...rest, pendingRemoveInboxIds: unique } : rest) as StoredGroup;
+}
+
+function isLeaveRequest(encodedContent: Uint8Array): boolean {
+  try {
+    const { type } = encodedContentFromBytes(encodedContent);
+    return type !== undefined && isSameContentType(type, ContentTypeLeaveRequest);
+  } catch {
+    return false;
+  }
+}
+
+async function processEnvelope(client: XmtpClient, state: ClientState, envelope: GroupMessage, pendingCommit: string | undefined, pendingRemovals: readonly string[]): Promise<Outcome> {
   if (envelope.version.case !== 'v1') throw new XmtpError('conversations.unsupported_envelope', 'Group message without V1');
   const { data, createdNs } = envelope.version.value;
   const groupId = state.groupContext.groupId;
@@ -135,7 +178,7 @@ async function processEnvelope(client: XmtpClient, state: ClientState, envelope:
     const record = await client.store.get<{ pendingState?: Uint8Array }>(ConversationTables.groups, groupKey(groupId));
     if (!record?.pendingState) return { kind: 'own' };
     const merged = decodeClientState(record.pendingState);
-    const update = diffGroupUpdate(state.groupContext.extensions, merged.groupContext.extensions, client.inboxId);
+    const update = diffGroupUpdate(state.groupContext.extensions, merged.groupContext.extensions, client.inboxId, pendingRemovals);
     return { kind: 'ownCommit', state: merged, ...(update ? { message: groupUpdatedMessage(groupId, update, createdNs, envelopeId(envelope)) } : {}) };
   }
   const mlsMessage = decode(mlsMessageDecoder, data);
@@ -168,7 +211,7 @@ async function processEnvelope(client: XmtpClient, state: ClientState, envelope:
     // libxmtp's commit validation (§5.4); a refused commit throws and is skipped, `state` kept.
     const validated = await validateIncomingCommit(client.api.identity, { before: state, ...(removedUs ? {} : { after: result.newState }), commit });
     if (removedUs) return { kind: 'other', state: result.newState };
-    const update = diffGroupUpdate(state.groupContext.extensions, result.newState.groupContext.extensions, validated.actorInboxId);
+    const update = diffGroupUpdate(state.groupContext.extensions, result.newState.groupContext.extensions, validated.actorInboxId, pendingRemovals);
     return { kind: 'commit', state: result.newState, ...(update ? { message: groupUpdatedMessage(groupId, update, createdNs, envelopeId(envelope)) } : {}) };
   }
   if (!sender?.inboxId) return { kind: 'other', state: result.newState };

@@ -131,8 +131,12 @@ async function commitOnce(client: XmtpClient, groupId: Uint8Array, plan: Plan): 
     await saveGroup(client.store, withoutPending(pending), undefined, (tx) => tx.delete(ConversationTables.pendingWelcomes, pendingWelcomeKey(groupId, data)));
     throw new XmtpError(UpdateGroupErrorCodes.conflict, 'Another commit reached the group first; sync and retry', { retryable: true });
   }
-  const update = diffGroupUpdate(state.groupContext.extensions, newState.groupContext.extensions, client.inboxId);
-  await saveGroup(client.store, withoutPending(pending), newState, (tx) => {
+  const asked = record.pendingRemoveInboxIds ?? [];
+  const update = diffGroupUpdate(state.groupContext.extensions, newState.groupContext.extensions, client.inboxId, asked);
+  const stillMembers = readGroupMembership(newState.groupContext.extensions).members;
+  const { pendingRemoveInboxIds: _asked, ...merged } = withoutPending(pending);
+  const left = asked.filter((m) => stillMembers[m] !== undefined);
+  await saveGroup(client.store, (left.length > 0 ? { ...merged, pendingRemoveInboxIds: left } : merged) as StoredGroup, newState, (tx) => {
     if (!update) return;
     const m = groupUpdatedMessage(groupId, update, published.createdNs, published.id);
     tx.put(ConversationTables.messages, messageKey(m.groupId, m.sentAtNs, m.id), m);
@@ -215,8 +219,13 @@ export interface RemoveMembersParameters {
 
 export async function removeMembers(client: XmtpClient, { groupId, inboxIds }: RemoveMembersParameters): Promise<UpdateGroupReturnType> {
   checkInboxIds(inboxIds);
-  if (inboxIds.includes(client.inboxId)) throw new XmtpError(UpdateGroupErrorCodes.invalidMember, 'Cannot remove our own inbox (leaving is not supported yet)');
-  return commitToGroup(client, groupId, async (state) => {
+  if (inboxIds.includes(client.inboxId)) throw new XmtpError(UpdateGroupErrorCodes.invalidMember, 'Cannot remove our own inbox: leave the group instead (leaveGroup)');
+  return commitToGroup(client, groupId, removePlan(inboxIds));
+}
+
+/** The plan of a commit removing every leaf of `inboxIds` and dropping them from 0xFF01. */
+export function removePlan(inboxIds: readonly string[]): Plan {
+  return async (state) => {
     checkIsGroup(state);
     const membership = readGroupMembership(state.groupContext.extensions);
     const gone = new Set(inboxIds.filter((m) => membership.members[m] !== undefined));
@@ -226,7 +235,7 @@ export async function removeMembers(client: XmtpClient, { groupId, inboxIds }: R
     const extensions = withGroupMembership(state.groupContext.extensions, members, membership.failedInstallations);
     const removes = leaves.map((l): Proposal => ({ proposalType: defaultProposalTypes.remove, remove: { removed: l.leafIndex } }));
     return { proposals: [...removes, gceProposal(extensions)], recipients: [], removedInstallations: leaves.map((l) => l.installationKey) };
-  });
+  };
 }
 
 export interface UpdateGroupMetadataParameters {
