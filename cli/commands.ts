@@ -303,7 +303,9 @@ async function runCommand(ctx: Context): Promise<CommandResult> {
     case 'sync':
       return { output: await syncAll(ctx) };
     case 'list': {
-      const conversations = await listConversationRecords(client);
+      // DMs with the same member are stitched: listed once (as libxmtp's conversations.list()).
+      const shown = new Set((await listConversations(client)).map((c) => c.id));
+      const conversations = (await listConversationRecords(client)).filter(({ id }) => shown.has(id));
       return { output: { conversations: conversations.map(({ id, record }) => formatConversation(client, id, record)) } };
     }
     case 'messages': {

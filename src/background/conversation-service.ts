@@ -17,8 +17,7 @@ import { createDm } from '../protocol/conversations/create-dm.js';
 import { listConversations } from '../protocol/conversations/list-conversations.js';
 import { listMessages } from '../protocol/conversations/list-messages.js';
 import { sendText } from '../protocol/conversations/send-text.js';
-import { syncGroup } from '../protocol/conversations/sync-group.js';
-import { syncWelcomes } from '../protocol/conversations/sync-welcomes.js';
+import { syncAll } from '../protocol/conversations/sync-all.js';
 import { XmtpError } from '../protocol/errors.js';
 import type {
   ConversationDmParams,
@@ -54,16 +53,11 @@ export function createConversationService(deps: ConversationServiceDeps): Conver
   return {
     async sync() {
       const client = await deps.client();
-      const welcomes = await syncWelcomes(client);
-      const conversations = await listConversations(client);
-      let messages = 0;
-      let skipped = welcomes.skipped.length;
-      for (const conversation of conversations) {
-        const synced = await syncGroup(client, { groupId: conversation.groupId });
-        messages += synced.received.length;
-        skipped += synced.skipped.length;
-      }
-      return { joined: welcomes.joined.length, conversations: conversations.length, messages, skipped };
+      const synced = await syncAll(client);
+      const first = synced.failed[0];
+      if (first) throw first.error;
+      const conversations = (await listConversations(client)).length;
+      return { joined: synced.joined.length, conversations, messages: synced.received, skipped: synced.skipped };
     },
 
     async list() {

@@ -64,6 +64,8 @@ export interface StoredGroup {
   readonly pendingState?: Uint8Array;
   /** When members' installations were last checked against their identity logs (`syncGroupInstallations`). */
   readonly installationsCheckedAtNs?: bigint;
+  /** `sent_at` of the newest message stored (DM stitching picks the most active DM). */
+  readonly lastMessageAtNs?: bigint;
   /** Members who asked to leave (a LeaveRequest, ours included) and are still in the group (`leave-group.ts`). */
   readonly pendingRemoveInboxIds?: readonly string[];
   readonly [key: string]: Uint8Array | bigint | string | readonly string[] | undefined;

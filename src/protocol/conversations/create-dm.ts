@@ -10,8 +10,8 @@
 import type { XmtpClient } from '../client.js';
 import { XmtpError } from '../errors.js';
 import { CommitErrorCodes } from './commit-pieces.js';
-import { ConversationTables, type StoredGroup } from './conversation-store.js';
 import { createConversation } from './create-conversation.js';
+import { dmGroupsWith } from './dm-stitching.js';
 import { dmGroupExtensions } from './group-extensions.js';
 
 export const CreateDmErrorCodes = CommitErrorCodes;
@@ -36,7 +36,7 @@ export async function createDm(client: XmtpClient, { peerInboxId }: CreateDmPara
     throw new XmtpError(CreateDmErrorCodes.invalidPeer, `Not an inbox id to DM: ${peerInboxId}`);
   }
   return client.lock(`dm:${peerInboxId}`, async () => {
-    const existing = (await client.store.list<StoredGroup>(ConversationTables.groups)).find((g) => g.value.kind === 'dm' && g.value.dmPeerInboxId === peerInboxId);
+    const [existing] = await dmGroupsWith(client, peerInboxId); // the most active, if several (stitching)
     if (existing) return { id: existing.key, groupId: existing.value.groupId, created: false, addedInstallations: [], failedInstallations: [] };
     const created = await createConversation(client, {
       kind: 'dm',

@@ -1,8 +1,12 @@
-/** The conversations this installation is in (local only; `syncWelcomes` finds new ones). Pure; runs everywhere. */
+/**
+ * The conversations this installation is in (local only; `syncWelcomes` finds new ones). DMs with
+ * the same member are stitched (`dm-stitching.ts`): listed once. Pure; runs everywhere.
+ */
 import type { XmtpClient } from '../client.js';
 import { ConversationTables, decodeClientState, type ConversationKind, type StoredGroup } from './conversation-store.js';
 import { readMutableMetadataValue } from './group-extensions.js';
 import { groupLeaves } from './validate-welcome-membership.js';
+import { sortByActivity } from './dm-stitching.js';
 
 export interface ConversationSummary {
   /** Hex group id. */
@@ -25,12 +29,25 @@ export interface ConversationSummary {
   /** 0xFF00 admin and super-admin inbox ids. */
   readonly adminInboxIds: string[];
   readonly superAdminInboxIds: string[];
+  /** DMs: the other DM groups with the same member, stitched into this one (their messages are listed with it). */
+  readonly duplicateDmIds: string[];
 }
 
 export type ListConversationsReturnType = ConversationSummary[];
 
 export async function listConversations(client: XmtpClient): Promise<ListConversationsReturnType> {
-  const records = await client.store.list<StoredGroup>(ConversationTables.groups);
+  const all = await client.store.list<StoredGroup>(ConversationTables.groups);
+  // DM stitching: one entry per other member, the most recently active of its DM groups.
+  const dms = new Map<string, { key: string; value: StoredGroup }[]>();
+  for (const g of all) if (g.value.kind === 'dm' && g.value.dmPeerInboxId) dms.set(g.value.dmPeerInboxId, [...(dms.get(g.value.dmPeerInboxId) ?? []), g]);
+  const hidden = new Set<string>();
+  const duplicates = new Map<string, string[]>();
+  for (const groups of dms.values()) {
+    const [shown, ...rest] = sortByActivity(groups);
+    for (const r of rest) hidden.add(r.key);
+    duplicates.set(shown!.key, rest.map((r) => r.key));
+  }
+  const records = all.filter((g) => !hidden.has(g.key));
   return records.map(({ key, value }) => {
     const state = decodeClientState(value.state);
     const metadata = readMutableMetadataValue(state.groupContext.extensions);
@@ -49,6 +66,7 @@ export async function listConversations(client: XmtpClient): Promise<ListConvers
       description: metadata.attributes.description ?? '',
       adminInboxIds: [...metadata.adminInboxIds],
       superAdminInboxIds: [...metadata.superAdminInboxIds],
+      duplicateDmIds: duplicates.get(key) ?? [],
     };
   });
 }

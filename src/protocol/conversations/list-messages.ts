@@ -1,12 +1,15 @@
 /**
  * A conversation's stored messages in display order (by sent time), decoded with the client's
  * content registry; content of an unknown type (or that its codec refuses) comes back as `unknown`
- * with its fallback text. Local only (call `syncGroup` first for news). Pure; runs everywhere.
+ * with its fallback text. A DM's list includes the messages of every DM group with the same member
+ * (stitching, `dm-stitching.ts`); each message keeps its own group's id as `conversationId`. Local
+ * only (call `syncGroup` first for news). Pure; runs everywhere.
  */
 import type { XmtpClient } from '../client.js';
 import { decodeContent } from '../content/decode-content.js';
 import { formatContentTypeId } from '../content/content-type-id.js';
-import { ConversationTables, groupKey, type StoredMessage } from './conversation-store.js';
+import { ConversationTables, groupKey, type StoredGroup, type StoredMessage } from './conversation-store.js';
+import { dmGroupsWith } from './dm-stitching.js';
 
 export interface ListMessagesParameters {
   readonly groupId: Uint8Array;
@@ -28,7 +31,11 @@ export interface DecodedMessage {
 export type ListMessagesReturnType = DecodedMessage[];
 
 export async function listMessages(client: XmtpClient, { groupId }: ListMessagesParameters): Promise<ListMessagesReturnType> {
-  const records = await client.store.list<StoredMessage>(ConversationTables.messages, `${groupKey(groupId)}/`);
+  const group = await client.store.get<StoredGroup>(ConversationTables.groups, groupKey(groupId));
+  // A DM lists the messages of every DM group with the same member (stitching, dm-stitching.ts).
+  const ids = group?.kind === 'dm' && group.dmPeerInboxId ? (await dmGroupsWith(client, group.dmPeerInboxId)).map((g) => g.key) : [groupKey(groupId)];
+  const records = (await Promise.all(ids.map((id) => client.store.list<StoredMessage>(ConversationTables.messages, `${id}/`)))).flat();
+  if (ids.length > 1) records.sort((a, b) => (a.value.sentAtNs < b.value.sentAtNs ? -1 : a.value.sentAtNs > b.value.sentAtNs ? 1 : a.key.localeCompare(b.key)));
   return Promise.all(records.map(({ value }) => decodeStoredMessage(client, value)));
 }
 

@@ -40,7 +40,7 @@ export interface SendContentReturnType {
 export function sendContent<T>(client: XmtpClient, params: SendContentParameters<T>): Promise<SendContentReturnType> {
   const { groupId } = params;
   return client.lock(groupKey(groupId), async () => {
-    const { state } = await loadGroup(client.store, groupId);
+    const { record, state } = await loadGroup(client.store, groupId);
     if (state.groupActiveState.kind !== 'active') throw new XmtpError('conversations.group_inactive', `Group ${groupKey(groupId)} is not active`);
     const { bytes, shouldPush } = encodeContent(params.codec, params.content);
     const sentAtNs = client.clock.nowNs();
@@ -56,6 +56,7 @@ export function sendContent<T>(client: XmtpClient, params: SendContentParameters
     const key = messageKey(stored.groupId, sentAtNs, stored.id);
     const entry: OutboxEntry = { plaintext: encodePlaintextEnvelope({ content: bytes, idempotencyKey }), shouldPush, attempts: 0 };
     await client.store.transaction((tx) => {
+      tx.put(ConversationTables.groups, stored.groupId, { ...record, lastMessageAtNs: sentAtNs });
       tx.put(ConversationTables.messages, key, stored);
       tx.put(ConversationTables.messageIds, stored.id, key);
       tx.put(ConversationTables.outbox, key, entry);

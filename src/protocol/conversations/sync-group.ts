@@ -118,6 +118,7 @@ export async function syncGroupLocked(client: XmtpClient, groupId: Uint8Array, o
     }
     // Keep the record's state bytes current: a later skipped envelope saves the record as it is.
     record = { ...record, cursor: id, ...(next ? { state: encodeClientState(next) } : {}) };
+    if (stored && stored.sentAtNs > (record.lastMessageAtNs ?? 0n)) record = { ...record, lastMessageAtNs: stored.sentAtNs };
     await saveGroup(client.store, record, undefined, (tx) => {
       if (stored) {
         const key = messageKey(stored.groupId, stored.sentAtNs, stored.id);
