@@ -17,7 +17,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { getCiphersuiteImpl, type MlsContext } from 'ts-mls';
+import type { MlsContext } from 'ts-mls';
 import type { ContentRegistry } from './content/content-registry.js';
 import { createDefaultContentRegistry } from './content/default-codecs.js';
 import type { XmtpApi } from './delivery/create-xmtp-api.js';
@@ -29,6 +29,7 @@ import { inboxIdOf, type PublicIdentifier } from './identity/member-id.js';
 import { registerInbox } from './identity/register-inbox.js';
 import { rotateKeyPackageIfDue, uploadKeyPackage } from './key-package-rotation.js';
 import type { WelcomeWrapperAlgorithmName } from './mls/welcome-wrapper.js';
+import { xmtpCiphersuite } from './mls/xmtp-ciphersuite.js';
 import { xmtpAuthenticationService } from './conversations/xmtp-authentication-service.js';
 import type { Store } from './storage/store.js';
 
@@ -48,7 +49,7 @@ export interface XmtpClient {
   readonly hmacRootKey: Uint8Array;
   readonly contentRegistry: ContentRegistry;
   readonly clock: Clock;
-  /** ts-mls context: suite 0x0003, the XMTP credential check, lifetimes not validated on receive (as libxmtp joins). */
+  /** ts-mls context: suite 0x0003 (`xmtp-ciphersuite.ts`), the XMTP credential check, lifetimes not validated on receive (as libxmtp joins). */
   readonly mls: MlsContext;
   /** Serialises work per key (a group id): MLS state changes must not interleave. */
   readonly lock: <T>(key: string, work: () => Promise<T>) => Promise<T>;
@@ -159,7 +160,7 @@ export async function openClient(params: {
     contentRegistry: params.contentRegistry ?? createDefaultContentRegistry(),
     clock: params.clock ?? systemClock,
     mls: {
-      cipherSuite: await getCiphersuiteImpl('MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519'),
+      cipherSuite: xmtpCiphersuite(),
       authService: xmtpAuthenticationService,
     },
     lock: createLock(),

@@ -5,10 +5,11 @@
  *
  * - `resolveInstallations`: the installations of some inboxes (their current association state)
  *   and each inbox's latest identity sequence id (real node ids, hazard 5); every key package is
- *   fetched and checked (TLS parse, both signatures, lifetime, XMTP credential naming that inbox and
- *   that installation). Installations whose key package fails go to `failed` (→ 0xFF01
- *   `failed_installations`), the others become welcome `Recipient`s: X-Wing to the 0xFF03 key when
- *   the key package has one (algorithm 2), else X25519 to its init key (algorithm 1).
+ *   fetched (while the logs are verified) and checked (TLS parse, both signatures, lifetime, XMTP
+ *   credential naming that inbox and that installation). Installations whose key package fails go
+ *   to `failed` (→ 0xFF01 `failed_installations`), the others become welcome `Recipient`s: X-Wing to
+ *   the 0xFF03 key when the key package has one (algorithm 2), else X25519 to its init key
+ *   (algorithm 1).
  * - `addProposals`: one MLS Add per recipient.
  * - `publishCommit`: sends one commit (should_push false, sender_hmac) and reads back its node id
  *   and timestamp (the welcome's message cursor; the transcript message's id).
@@ -20,7 +21,7 @@ import { SortDirection } from '../../gen/mls/api/v1/mls_pb.js';
 import type { XmtpClient } from '../client.js';
 import { XmtpError } from '../errors.js';
 import { getInstallationIds } from '../identity/association-state.js';
-import { verifyKeyPackage } from '../mls/key-package.js';
+import { verifyKeyPackageAsync } from '../mls/key-package.js';
 import { bytesEqual } from '../mls/tls.js';
 import { encodeWelcomeMetadata, wrapWelcome, type WelcomeWrapperAlgorithmName } from '../mls/welcome-wrapper.js';
 import { decodeWelcomeWrapperEncryption, WelcomeWrapperAlgorithm, XmtpExtensionTypes } from '../mls/xmtp-extensions.js';
@@ -57,24 +58,33 @@ export async function resolveInstallations(
   options: { readonly exclude?: ReadonlySet<string>; readonly required?: readonly string[] } = {},
 ): Promise<ResolvedInstallations> {
   const logs = await fetchInboxLogs(client.api.identity, inboxIds);
+  const skip = (key: Uint8Array) => bytesEqual(key, client.installation.publicKey) || options.exclude?.has(bytesToHex(key)) === true;
+  // The key packages are requested while the logs are verified, for the installations the logs add
+  // (read before any check): when nothing was revoked those are exactly the verified installations,
+  // in the same order, and that request is the one made. Otherwise it is ignored and the verified
+  // installations' key packages are requested after.
+  const guess = [...new Set(inboxIds)].flatMap((inboxId) => installationsAdded(logs.get(inboxId)!).filter((key) => !skip(key)).map((key) => ({ inboxId, key })));
+  const early = guess.length > 0 ? client.api.mls.fetchKeyPackages({ installationKeys: guess.map((g) => g.key) }) : undefined;
+  early?.catch(() => undefined); // awaited below if used
   const wanted: { inboxId: string; key: Uint8Array }[] = [];
   for (const inboxId of new Set(inboxIds)) {
     for (const key of getInstallationIds(await associationStateAt(logs.get(inboxId)!))) {
-      if (bytesEqual(key, client.installation.publicKey) || options.exclude?.has(bytesToHex(key))) continue;
+      if (skip(key)) continue;
       wanted.push({ inboxId, key });
     }
   }
   const recipients: Recipient[] = [];
   const failed: { inboxId: string; installationKey: Uint8Array }[] = [];
   if (wanted.length > 0) {
-    const { keyPackages } = await client.api.mls.fetchKeyPackages({ installationKeys: wanted.map((w) => w.key) });
+    const guessed = early && guess.length === wanted.length && guess.every((g, i) => g.inboxId === wanted[i]!.inboxId && bytesEqual(g.key, wanted[i]!.key));
+    const { keyPackages } = await (guessed ? early : client.api.mls.fetchKeyPackages({ installationKeys: wanted.map((w) => w.key) }));
     const nowSeconds = Number(client.clock.nowNs() / 1_000_000_000n);
+    // Checked in parallel, kept in request order (the order of the Adds).
+    const checked = await Promise.all(wanted.map((w, i) => recipientFrom(w, keyPackages[i]?.keyPackageTlsSerialized, nowSeconds).catch(() => undefined)));
     wanted.forEach((w, i) => {
-      try {
-        recipients.push(recipientFrom(w, keyPackages[i]?.keyPackageTlsSerialized, nowSeconds));
-      } catch {
-        failed.push({ inboxId: w.inboxId, installationKey: w.key });
-      }
+      const recipient = checked[i];
+      if (recipient) recipients.push(recipient);
+      else failed.push({ inboxId: w.inboxId, installationKey: w.key });
     });
   }
   for (const inboxId of options.required ?? []) {
@@ -86,9 +96,20 @@ export async function resolveInstallations(
   return { logs, recipients, failed };
 }
 
-function recipientFrom(wanted: { inboxId: string; key: Uint8Array }, bytes: Uint8Array | undefined, nowSeconds: number): Recipient {
+/** The installation keys an inbox log's updates add, in log order, unchecked. */
+function installationsAdded(log: InboxLog): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  for (const { update } of log.entries) {
+    for (const { kind } of update.actions) {
+      if (kind.case === 'add' && kind.value.newMemberIdentifier?.kind.case === 'installationPublicKey') keys.push(kind.value.newMemberIdentifier.kind.value);
+    }
+  }
+  return keys;
+}
+
+async function recipientFrom(wanted: { inboxId: string; key: Uint8Array }, bytes: Uint8Array | undefined, nowSeconds: number): Promise<Recipient> {
   if (!bytes || bytes.length === 0) throw new XmtpError(CommitErrorCodes.noInstallations, 'no key package');
-  const parsed = verifyKeyPackage(bytes, { nowSeconds });
+  const parsed = await verifyKeyPackageAsync(bytes, { nowSeconds });
   if (parsed.inboxId !== wanted.inboxId) throw new XmtpError(CommitErrorCodes.invalidPeer, 'key package credential names another inbox');
   if (!bytesEqual(parsed.installationKey, wanted.key)) throw new XmtpError(CommitErrorCodes.invalidPeer, 'key package of another installation');
   const base = { inboxId: wanted.inboxId, installationKey: wanted.key, keyPackage: parsed.keyPackage };

@@ -21,12 +21,14 @@
  * with no other commit ahead of it (`commitToGroup`, or `syncGroup` when it finds it after a crash).
  *
  * Guarantees: a group's new MLS state, its cursor, and the messages and payload hashes that go with
- * them are written in one transaction (`saveGroup`).
+ * them are written in one transaction (`saveGroup`). `loadGroup` decodes a state only when its
+ * stored bytes changed since it last saw them (the ClientState is then shared: never mutate one).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { clientStateDecoder, clientStateEncoder, decode, encode, type ClientState } from 'ts-mls';
 import { XmtpError } from '../errors.js';
+import { bytesEqual } from '../mls/tls.js';
 import type { Store, StoreWriter } from '../storage/store.js';
 
 export const ConversationTables = {
@@ -101,10 +103,36 @@ export function messageKey(groupIdHex: string, sentAtNs: bigint, id: string): st
   return `${groupIdHex}/${sentAtNs.toString().padStart(20, '0')}/${id}`;
 }
 
+/**
+ * Decoded states by Store and group (most recently used last, bounded; memory only): a group's
+ * state is decoded once and handed out again while its stored bytes are the same (compared in
+ * full), and a state saved through `encodeClientState` is known with its bytes, so the one just
+ * saved is not decoded again. A large group's state is hundreds of KB: decoding it costs
+ * milliseconds per load. Sharing is safe because a ClientState is never changed in place (ts-mls
+ * returns new states, and nothing here mutates one); `decodeClientState` itself always decodes a
+ * fresh copy.
+ */
+const decodedStates = new WeakMap<Store, Map<string, { readonly bytes: Uint8Array; readonly state: ClientState }>>();
+const DECODED_STATES_LIMIT = 8;
+/** States by the bytes `encodeClientState` made of them (until those bytes are dropped). */
+const encodedStates = new WeakMap<Uint8Array, ClientState>();
+
+function rememberDecoded(store: Store, key: string, bytes: Uint8Array, state: ClientState): void {
+  let states = decodedStates.get(store);
+  if (!states) decodedStates.set(store, (states = new Map()));
+  states.delete(key);
+  states.set(key, { bytes, state });
+  if (states.size > DECODED_STATES_LIMIT) states.delete(states.keys().next().value!);
+}
+
 export async function loadGroup(store: Store, groupId: Uint8Array): Promise<{ record: StoredGroup; state: ClientState }> {
-  const record = await store.get<StoredGroup>(ConversationTables.groups, groupKey(groupId));
-  if (!record) throw new XmtpError(ConversationErrorCodes.unknownGroup, `No conversation ${groupKey(groupId)}`);
-  return { record, state: decodeClientState(record.state) };
+  const key = groupKey(groupId);
+  const record = await store.get<StoredGroup>(ConversationTables.groups, key);
+  if (!record) throw new XmtpError(ConversationErrorCodes.unknownGroup, `No conversation ${key}`);
+  const hit = decodedStates.get(store)?.get(key);
+  const state = hit && bytesEqual(hit.bytes, record.state) ? hit.state : decodeClientState(record.state);
+  rememberDecoded(store, key, record.state, state);
+  return { record, state };
 }
 
 /** The record without its pending commit. */
@@ -114,7 +142,9 @@ export function withoutPending(record: StoredGroup): StoredGroup {
 }
 
 export function encodeClientState(state: ClientState): Uint8Array {
-  return encode(clientStateEncoder, state);
+  const bytes = encode(clientStateEncoder, state);
+  encodedStates.set(bytes, state);
+  return bytes;
 }
 
 export function decodeClientState(bytes: Uint8Array): ClientState {
@@ -124,10 +154,13 @@ export function decodeClientState(bytes: Uint8Array): ClientState {
 }
 
 /** Writes the group (new state and cursor) plus any extra writes, atomically. */
-export function saveGroup(store: Store, record: StoredGroup, state: ClientState | undefined, extra?: (tx: StoreWriter) => void): Promise<void> {
+export async function saveGroup(store: Store, record: StoredGroup, state: ClientState | undefined, extra?: (tx: StoreWriter) => void): Promise<void> {
   const next: StoredGroup = state ? { ...record, state: encodeClientState(state) } : record;
-  return store.transaction((tx) => {
-    tx.put(ConversationTables.groups, groupKey(next.groupId), next);
+  const key = groupKey(next.groupId);
+  await store.transaction((tx) => {
+    tx.put(ConversationTables.groups, key, next);
     extra?.(tx);
   });
+  const saved = encodedStates.get(next.state);
+  if (saved) rememberDecoded(store, key, next.state, saved);
 }

@@ -46,18 +46,22 @@ export interface CreateConversationReturnType {
 /** Creates the conversation. The caller holds whatever lock it needs. */
 export async function createConversation(client: XmtpClient, params: CreateConversationParameters): Promise<CreateConversationReturnType> {
   const others = [...new Set(params.memberInboxIds)].filter((m) => m !== client.inboxId);
-  const { logs, recipients, failed } = await resolveInstallations(client, [...others, client.inboxId], { required: others });
-
   const nowSeconds = Number(client.clock.nowNs() / 1_000_000_000n);
-  const own = await createXmtpKeyPackage({ inboxId: client.inboxId, installationSecretKey: client.installation.secretKey, now: nowSeconds, cipherSuite: client.mls.cipherSuite });
   const groupId = crypto.getRandomValues(new Uint8Array(16));
-  const initial = await createGroup({
-    context: client.mls,
-    groupId,
-    keyPackage: own.decoded,
-    privateKeyPackage: toPrivateKeyPackage(own.secrets, client.installation.secretKey),
-    extensions: params.extensions,
-  });
+  // The group of one (our leaf from a fresh key package) is made while the members are looked up.
+  const [{ logs, recipients, failed }, initial] = await Promise.all([
+    resolveInstallations(client, [...others, client.inboxId], { required: others }),
+    (async () => {
+      const own = await createXmtpKeyPackage({ inboxId: client.inboxId, installationSecretKey: client.installation.secretKey, now: nowSeconds, cipherSuite: client.mls.cipherSuite });
+      return createGroup({
+        context: client.mls,
+        groupId,
+        keyPackage: own.decoded,
+        privateKeyPackage: toPrivateKeyPackage(own.secrets, client.installation.secretKey),
+        extensions: params.extensions,
+      });
+    })(),
+  ]);
 
   // One commit: Add every installation + GCE with the members' real sequence ids (ours first, as libxmtp).
   const members = new Map([client.inboxId, ...others].map((inboxId) => [inboxId, logs.get(inboxId)!.latestSequenceId]));

@@ -188,12 +188,13 @@ async function processEnvelope(client: XmtpClient, state: ClientState, envelope:
   }
   const isApplication = mlsMessage.wireformat === wireformats.mls_private_message && mlsMessage.privateMessage.contentType === contentTypes.application;
   const sender = mlsMessage.wireformat === wireformats.mls_private_message ? await readMessageSender(client.mls.cipherSuite, state, mlsMessage.privateMessage) : undefined;
-  // A handshake message is processed on a fresh copy of the state, so that `state` is exactly the
-  // state before it should the commit be refused below. The callback only records the commit.
+  // `state` stays exactly the state before a commit, should the commit be refused below: ts-mls
+  // never changes the state it is given (it returns a new one), so no copy is made (a large group's
+  // state is hundreds of KB to encode and decode). The callback only records the commit.
   let commit: IncomingCommit | undefined;
   const result = await processMessage({
     context: client.mls,
-    state: isApplication ? state : decodeClientState(encodeClientState(state)),
+    state,
     message: mlsMessage,
     callback: (incoming) => {
       // Standalone proposals are refused, not stored: libxmtp 1.10 refuses them in groups without

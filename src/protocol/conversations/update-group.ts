@@ -136,7 +136,8 @@ async function commitOnce(client: XmtpClient, groupId: Uint8Array, plan: Plan): 
   const stillMembers = readGroupMembership(newState.groupContext.extensions).members;
   const { pendingRemoveInboxIds: _asked, ...merged } = withoutPending(pending);
   const left = asked.filter((m) => stillMembers[m] !== undefined);
-  await saveGroup(client.store, (left.length > 0 ? { ...merged, pendingRemoveInboxIds: left } : merged) as StoredGroup, newState, (tx) => {
+  // The state after our commit was encoded for `pendingState`: those bytes become the group's state.
+  await saveGroup(client.store, { ...(left.length > 0 ? { ...merged, pendingRemoveInboxIds: left } : merged), state: pending.pendingState! } as StoredGroup, undefined, (tx) => {
     if (!update) return;
     const m = groupUpdatedMessage(groupId, update, published.createdNs, published.id);
     tx.put(ConversationTables.messages, messageKey(m.groupId, m.sentAtNs, m.id), m);

@@ -52,9 +52,16 @@ async function* follow<T extends GroupMessage | WelcomeMessage>(
   const max = options.maxDelayMs ?? 30_000;
   let attempt = 0;
   while (!options.signal.aborted) {
+    const stream = subscribe([...cursors.values()], options.signal)[Symbol.asyncIterator]();
     try {
-      for await (const message of subscribe([...cursors.values()], options.signal)) {
+      for (;;) {
+        // Aborting ends the generator at once, even when the transport's stream does not settle on
+        // abort (a fetch body read can stay pending after its signal aborted).
+        const next = await untilAborted(stream.next(), options.signal);
+        if (next === ABORTED) return;
+        if (next.done) break;
         attempt = 0;
+        const message = next.value;
         const entry = cursors.get(topicOf(message));
         if (!entry) continue; // not ours
         const id = envelopeId(message);
@@ -69,8 +76,33 @@ async function* follow<T extends GroupMessage | WelcomeMessage>(
       attempt += 1;
       options.onReconnect?.(error, attempt);
       await sleep(Math.min(max, initial * 2 ** (attempt - 1)), options.signal);
+    } finally {
+      // Release the transport's stream (a no-op once it ended) without waiting: it may be stuck after an abort.
+      void stream.return?.()?.catch(() => undefined);
     }
   }
+}
+
+const ABORTED = Symbol('aborted');
+
+/** The promise's outcome, or ABORTED as soon as the signal aborts (the promise is then left to settle, or not, unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  promise.catch(() => undefined);
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Builds an installation's XMTP key package exactly as libxmtp 1.10 does
  * (`LX: crates/xmtp_mls/src/identity.rs XmtpKeyPackageBuilder::build`; xmtp-wire.md §4.1), and says
- * when to rotate it (libxmtp's schedule). Pure; runs everywhere (WebCrypto through ts-mls).
+ * when to rotate it (libxmtp's schedule). Pure; runs everywhere (WebCrypto or noble, `xmtp-ciphersuite.ts`).
  *
  * The key package: MLS 1.0, suite 0x0003, a Basic credential whose identity is the protobuf
  * `MlsCredential { inbox_id }`, the installation's Ed25519 key as the leaf signature key (so the
@@ -18,7 +18,6 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import {
   encode,
   generateKeyPackageWithKey,
-  getCiphersuiteImpl,
   keyPackageEncoder,
   type CiphersuiteImpl,
   type CustomExtension,
@@ -28,6 +27,7 @@ import {
 import { MlsCredentialSchema } from '../../gen/identity/credential_pb.js';
 import { XmtpError } from '../errors.js';
 import { XMTP_CIPHER_SUITE } from './key-package.js';
+import { xmtpCiphersuite } from './xmtp-ciphersuite.js';
 import { concatBytes, decodeVector, encodeVector } from './tls.js';
 import {
   BASIC_CREDENTIAL_TYPE,
@@ -102,17 +102,6 @@ export interface CreateXmtpKeyPackageReturnType {
   readonly secrets: KeyPackageSecrets;
 }
 
-let defaultSuite: Promise<CiphersuiteImpl> | undefined;
-function xmtpCipherSuite(): Promise<CiphersuiteImpl> {
-  if (!defaultSuite) {
-    defaultSuite = getCiphersuiteImpl('MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519');
-    defaultSuite.catch(() => {
-      defaultSuite = undefined;
-    });
-  }
-  return defaultSuite;
-}
-
 function badParameter(message: string): XmtpError {
   return new XmtpError(KeyPackageErrorCodes.invalidParameters, message);
 }
@@ -126,7 +115,7 @@ export async function createXmtpKeyPackage(params: CreateXmtpKeyPackageParameter
   }
   if (!Number.isSafeInteger(now) || now < KEY_PACKAGE_LIFETIME_MARGIN_SECONDS) throw badParameter(`now must be unix seconds (an integer), got ${now}`);
 
-  const cipherSuite = params.cipherSuite ?? (await xmtpCipherSuite());
+  const cipherSuite = params.cipherSuite ?? xmtpCiphersuite();
   if (cipherSuite.id !== XMTP_CIPHER_SUITE) throw badParameter(`cipherSuite must be 0x0003, got ${cipherSuite.id}`);
 
   // libxmtp's order: last_resort, 0xFF04 (welcome pointers), 0xFF03 (post-quantum wrapper key).

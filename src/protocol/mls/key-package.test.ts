@@ -15,7 +15,7 @@ import { MlsCredentialSchema } from '../../gen/identity/credential_pb.js';
 import { XmtpError } from '../errors.js';
 import { libxmtpKeyPackage } from '../test-support/libxmtp-fixtures.js';
 import { MlsErrorCodes } from './framing.js';
-import { parseKeyPackage, verifyKeyPackage } from './key-package.js';
+import { parseKeyPackage, verifyKeyPackage, verifyKeyPackageAsync } from './key-package.js';
 
 const INBOX = 'ab'.repeat(32);
 const NOW = 1_800_000_000;
@@ -116,5 +116,40 @@ describe('verifyKeyPackage', () => {
     for (const bad of [new Uint8Array(), new Uint8Array([1, 2, 3]), goodBytes.subarray(0, goodBytes.length - 5), new Uint8Array([...goodBytes, 0])]) {
       expect(codeOf(() => verifyKeyPackage(bad, { nowSeconds: NOW }))).toMatch(new RegExp(`^${MlsErrorCodes.invalidKeyPackage}`));
     }
+  });
+
+  test('behavior: verifyKeyPackageAsync (WebCrypto Ed25519) returns what verifyKeyPackage returns, or fails with the same error, checks in the same order', async () => {
+    const libxmtp = libxmtpKeyPackage();
+    const both = encode(keyPackageEncoder, {
+      ...good,
+      leafNode: { ...good.leafNode, lifetime: { ...good.leafNode.lifetime, notAfter: good.leafNode.lifetime.notAfter + 1n } },
+    });
+    both[both.length - 1]! ^= 1; // leaf and key package signatures both broken: the leaf is reported
+    const flipped = goodBytes.slice();
+    flipped[flipped.length - 1]! ^= 1;
+    const expired = encode(keyPackageEncoder, await makeKeyPackage({ notBefore: BigInt(NOW - 100), notAfter: BigInt(NOW - 10) }));
+    const cases: [Uint8Array, { nowSeconds: number; skipLifetime?: boolean }][] = [
+      [libxmtp, { nowSeconds: Number(parseKeyPackage(libxmtp).notBefore) + 3600 }],
+      [goodBytes, { nowSeconds: NOW }],
+      [goodBytes, { nowSeconds: NOW + 10 ** 9 }],
+      [flipped, { nowSeconds: NOW }],
+      [both, { nowSeconds: NOW }],
+      [expired, { nowSeconds: NOW }],
+      [expired, { nowSeconds: NOW, skipLifetime: true }],
+      [new Uint8Array([1, 2, 3]), { nowSeconds: NOW }],
+      [new Uint8Array([...goodBytes, 0]), { nowSeconds: NOW }],
+    ];
+    for (const [bytes, options] of cases) {
+      const sync = codeOf(() => verifyKeyPackage(bytes, options));
+      let async = 'no error';
+      try {
+        const parsed = await verifyKeyPackageAsync(bytes, options);
+        expect(parsed).toEqual(verifyKeyPackage(bytes, options));
+      } catch (e) {
+        async = e instanceof XmtpError ? `${e.code}: ${e.message}` : `not an XmtpError: ${String(e)}`;
+      }
+      expect(async).toBe(sync);
+    }
+    expect(codeOf(() => verifyKeyPackage(both, { nowSeconds: NOW }))).toMatch(/leaf node signature does not verify/);
   });
 });

@@ -8,13 +8,16 @@
  * a leaf ApplicationId, if any, that is a well-formed `opaque<V>`; an empty last_resort, if any;
  * both signatures (KeyPackageTBS and LeafNodeTBS, RFC 9420 SignWithLabel, Ed25519) valid under the
  * leaf's signature key; and, unless skipped, now within the lifetime. The installation id is the
- * leaf's signature key.
+ * leaf's signature key. `verifyKeyPackage` checks the signatures synchronously (noble, for the
+ * node's validation); `verifyKeyPackageAsync` makes the same checks with the platform's Ed25519
+ * (WebCrypto when it has it, `ed25519.ts`), much faster on the client.
  */
 import { fromBinary } from '@bufbuild/protobuf';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { encode, keyPackageDecoder, keyPackageEncoder, protocolVersions, type KeyPackage } from 'ts-mls';
 import { MlsCredentialSchema } from '../../gen/identity/credential_pb.js';
 import { XmtpError } from '../errors.js';
+import { ed25519Verify } from './ed25519.js';
 import { MlsErrorCodes } from './framing.js';
 import { bytesEqual, decodeVector, signContent, varintSize } from './tls.js';
 
@@ -92,8 +95,14 @@ export function parseKeyPackage(bytes: Uint8Array): ParsedKeyPackage {
   };
 }
 
-/** parseKeyPackage, then both signatures and (unless skipped) the lifetime. */
-export function verifyKeyPackage(bytes: Uint8Array, options: VerifyKeyPackageOptions): ParsedKeyPackage {
+/** A parsed key package with the two RFC 9420 SignWithLabel contents its signatures cover. */
+interface SignedKeyPackage {
+  readonly parsed: ParsedKeyPackage;
+  /** Leaf node first (checked first), then the key package. */
+  readonly checks: readonly { readonly signature: Uint8Array; readonly content: Uint8Array; readonly failure: string }[];
+}
+
+function signedParts(bytes: Uint8Array): SignedKeyPackage {
   const parsed = parseKeyPackage(bytes);
   const kp = parsed.keyPackage;
 
@@ -107,25 +116,49 @@ export function verifyKeyPackage(bytes: Uint8Array, options: VerifyKeyPackageOpt
   const leafEnd = full.length - kpSignatureField - kpExtensionsField;
   const leafSignatureField = varintSize(kp.leafNode.signature.length) + kp.leafNode.signature.length;
 
-  const key = parsed.installationKey;
   const leafTbs = full.subarray(leafStart, leafEnd - leafSignatureField);
-  if (!verifyEd25519(kp.leafNode.signature, signContent('LeafNodeTBS', leafTbs), key)) {
-    throw invalid('leaf node signature does not verify');
-  }
   const kpTbs = full.subarray(0, full.length - kpSignatureField);
-  if (!verifyEd25519(kp.signature, signContent('KeyPackageTBS', kpTbs), key)) {
-    throw invalid('key package signature does not verify');
-  }
+  return {
+    parsed,
+    checks: [
+      { signature: kp.leafNode.signature, content: signContent('LeafNodeTBS', leafTbs), failure: 'leaf node signature does not verify' },
+      { signature: kp.signature, content: signContent('KeyPackageTBS', kpTbs), failure: 'key package signature does not verify' },
+    ],
+  };
+}
 
-  if (!options.skipLifetime) {
-    const now = BigInt(Math.floor(options.nowSeconds));
-    if (now < parsed.notBefore) throw invalid(`not valid before ${parsed.notBefore} (now ${now})`);
-    if (now > parsed.notAfter) throw invalid(`expired at ${parsed.notAfter} (now ${now})`);
+function checkLifetime(parsed: ParsedKeyPackage, options: VerifyKeyPackageOptions): void {
+  if (options.skipLifetime) return;
+  const now = BigInt(Math.floor(options.nowSeconds));
+  if (now < parsed.notBefore) throw invalid(`not valid before ${parsed.notBefore} (now ${now})`);
+  if (now > parsed.notAfter) throw invalid(`expired at ${parsed.notAfter} (now ${now})`);
+}
+
+/** parseKeyPackage, then both signatures (noble, synchronously) and (unless skipped) the lifetime. */
+export function verifyKeyPackage(bytes: Uint8Array, options: VerifyKeyPackageOptions): ParsedKeyPackage {
+  const { parsed, checks } = signedParts(bytes);
+  for (const check of checks) {
+    if (!verifyEd25519Sync(check.signature, check.content, parsed.installationKey)) throw invalid(check.failure);
   }
+  checkLifetime(parsed, options);
   return parsed;
 }
 
-function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+/**
+ * The same checks as `verifyKeyPackage`, in the same order and with the same errors, with the two
+ * signatures verified together on the platform's Ed25519 (`ed25519.ts`: WebCrypto, else noble).
+ */
+export async function verifyKeyPackageAsync(bytes: Uint8Array, options: VerifyKeyPackageOptions): Promise<ParsedKeyPackage> {
+  const { parsed, checks } = signedParts(bytes);
+  const valid = await Promise.all(checks.map((check) => ed25519Verify(parsed.installationKey, check.content, check.signature)));
+  checks.forEach((check, i) => {
+    if (!valid[i]) throw invalid(check.failure);
+  });
+  checkLifetime(parsed, options);
+  return parsed;
+}
+
+function verifyEd25519Sync(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64) return false;
   try {
     return ed25519.verify(signature, message, publicKey);

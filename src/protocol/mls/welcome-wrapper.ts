@@ -2,8 +2,9 @@
  * XMTP welcome wrapping: the outer HPKE layer libxmtp puts around an MLS Welcome (and its
  * WelcomeMetadata) before sending it to one installation, and welcome pointers (one symmetric-key
  * "pointee" welcome shared by many installations, each of which gets an HPKE-wrapped pointer to it).
- * Pure; runs everywhere (service worker, Node, page): WebCrypto through @hpke, pure-JS X25519,
- * ML-KEM-768 and ChaCha20-Poly1305.
+ * Pure; runs everywhere (service worker, Node, page): the KEM — X-Wing (@hpke/hybridkem-x-wing's
+ * ML-KEM-768, X25519 on `x25519.ts`) or DHKEM(X25519) — then the RFC 9180 key schedule and
+ * ChaCha20-Poly1305 of `hpke.ts` (X25519 on WebCrypto when the platform has it, the rest noble).
  *
  * HPKE (RFC 9180), as libxmtp 1.10 does it (`xmtp_mls/src/groups/mls_ext/welcome_wrapper.rs`
  * `wrap_welcome` / `unwrap_welcome`; `xmtp_id/src/key_package/mls_ext_wrapper_encryption.rs`
@@ -27,12 +28,10 @@
  *   private key (and the recipient public key is the key package's `init_key`).
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { CipherSuite, HkdfSha256, type KemInterface } from '@hpke/core';
-import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
-import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
+import type { KemInterface } from '@hpke/core';
 import { XWing } from '@hpke/hybridkem-x-wing';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { x25519 } from '@noble/curves/ed25519.js';
+import { sha3_256 } from '@noble/hashes/sha3.js';
 import {
   WelcomeMessageInput_V1Schema,
   WelcomeMetadataSchema,
@@ -50,6 +49,8 @@ import { WelcomeWrapperAlgorithm } from '../../gen/mls/message_contents/wrapper_
 import { ErrorCodes, XmtpError } from '../errors.js';
 import { XWING_PUBLIC_KEY_LENGTH } from './xmtp-extensions.js';
 import { bytesEqual, concatBytes, encodeVector } from './tls.js';
+import { hpkeContext, hpkeSetupReceiver, hpkeSetupSender, type HpkeContext } from './hpke.js';
+import { x25519Ephemeral, x25519GenerateKeyPair, x25519PublicKey, x25519SharedSecret } from './x25519.js';
 
 export const WelcomeErrorCodes = {
   /** HPKE/AEAD open failed: wrong key, wrong KEM codepoint, wrong algorithm or tampered bytes. */
@@ -108,30 +109,49 @@ const ALGORITHMS: Record<WelcomeWrapperAlgorithmName, { publicKeyLength: number;
   curve25519: { publicKeyLength: X25519_KEY_LENGTH, privateKeyLength: X25519_KEY_LENGTH, encLength: X25519_KEY_LENGTH, label: 'Curve25519' },
 };
 
-const suites: Partial<Record<WelcomeWrapperAlgorithmName, CipherSuite>> = {};
+/** The X25519 half of X-Wing as @hpke/hybridkem-x-wing calls it (`_x25519.derive`), on `x25519.ts` (WebCrypto when the platform has it). */
+const fastX25519 = { derive: (sk: Uint8Array, pk: Uint8Array): Promise<Uint8Array> => x25519SharedSecret(sk, pk) };
+
+/** XWingLabel (draft-06), the combiner's last input: `\.//^\`. */
+const XWING_LABEL = Uint8Array.of(0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c);
+
+interface XWingInternals {
+  _x25519: typeof fastX25519;
+  readonly _m: { encap(pk: Uint8Array, ekm?: Uint8Array): Promise<[Uint8Array, Uint8Array]> };
+  serializePublicKey(key: CryptoKey): Promise<ArrayBuffer>;
+}
 
 function newXWingKem(): KemInterface {
   const kem = new XWing();
   // The suite_id is fixed when the CipherSuite is constructed, so the id must be set first.
   (kem as unknown as { id: number }).id = XWING_DRAFT06_OBSOLETE_KEM_ID;
+  // Its X25519 is pure JS (~2 ms per scalar multiplication): the same function, on `x25519.ts`.
+  const inner = kem as unknown as XWingInternals;
+  inner._x25519 = fastX25519;
+  // Encapsulation (no test `ekm`) as the package does it, X-Wing draft-06 — ct = ct_M ‖ ct_X,
+  // ss = SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ XWingLabel) — but with the ephemeral X25519 key
+  // generated natively (`x25519Ephemeral`) instead of imported from random bytes.
+  const packageEncap = kem.encap.bind(kem);
+  kem.encap = async (params) => {
+    if (params.ekm !== undefined) return packageEncap(params);
+    const pk = new Uint8Array(await inner.serializePublicKey(params.recipientPublicKey));
+    if (pk.length !== XWING_PUBLIC_KEY_LENGTH) throw new Error(`Invalid length of recipientPublicKey: ${pk.length}`);
+    const pkM = pk.subarray(0, XWING_PUBLIC_KEY_LENGTH - X25519_KEY_LENGTH);
+    const pkX = pk.subarray(XWING_PUBLIC_KEY_LENGTH - X25519_KEY_LENGTH);
+    const [{ publicKey: ctX, sharedSecret: ssX }, [ctM, ssM]] = await Promise.all([x25519Ephemeral(pkX), inner._m.encap(pkM)]);
+    const sharedSecret = sha3_256(concatBytes(ssM, ssX, ctX, pkX, XWING_LABEL));
+    return { sharedSecret: sharedSecret.buffer as ArrayBuffer, enc: concatBytes(ctM, ctX).buffer as ArrayBuffer };
+  };
   return kem;
 }
 
-function suiteFor(algorithm: WelcomeWrapperAlgorithmName): CipherSuite {
-  let suite = suites[algorithm];
-  if (!suite) {
-    // Each suite gets its own KDF instance: CipherSuite binds the KDF to its suite_id.
-    suite = new CipherSuite({
-      kem: algorithm === 'xwing' ? newXWingKem() : new DhkemX25519HkdfSha256(),
-      kdf: new HkdfSha256(),
-      aead: new Chacha20Poly1305(),
-    });
-    if (suite.kem.id !== (algorithm === 'xwing' ? XWING_DRAFT06_OBSOLETE_KEM_ID : DHKEM_X25519_KEM_ID)) {
-      throw new XmtpError(ErrorCodes.internal, `HPKE suite for ${algorithm} has KEM id 0x${suite.kem.id.toString(16)}`);
-    }
-    suites[algorithm] = suite;
-  }
-  return suite;
+let xwing: KemInterface | undefined;
+
+/** The X-Wing KEM (draft-06, KEM id 0x004D), one instance. */
+function xwingKem(): KemInterface {
+  xwing ??= newXWingKem();
+  if ((xwing.id as number) !== XWING_DRAFT06_OBSOLETE_KEM_ID) throw new XmtpError(ErrorCodes.internal, `X-Wing KEM has id 0x${xwing.id.toString(16)}`);
+  return xwing;
 }
 
 function checkAlgorithmName(algorithm: unknown): WelcomeWrapperAlgorithmName {
@@ -170,21 +190,14 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return new Uint8Array(bytes).buffer;
 }
 
-async function importPrivateKey(algorithm: WelcomeWrapperAlgorithmName, privateKey: Uint8Array): Promise<CryptoKey> {
-  checkKey(privateKey, ALGORITHMS[algorithm].privateKeyLength, 'private key', algorithm);
+/** An X-Wing key for the KEM (the bytes' length checked first). */
+async function importXWingKey(key: Uint8Array, isPublic: boolean): Promise<CryptoKey> {
+  const what = isPublic ? 'public key' : 'private key';
+  checkKey(key, isPublic ? ALGORITHMS.xwing.publicKeyLength : ALGORITHMS.xwing.privateKeyLength, what, 'xwing');
   try {
-    return await suiteFor(algorithm).kem.importKey('raw', toArrayBuffer(privateKey), false);
+    return await xwingKem().importKey('raw', toArrayBuffer(key), isPublic);
   } catch (cause) {
-    throw new XmtpError(WelcomeErrorCodes.invalidKey, `Invalid ${ALGORITHMS[algorithm].label} private key`, { cause });
-  }
-}
-
-async function importPublicKey(algorithm: WelcomeWrapperAlgorithmName, publicKey: Uint8Array): Promise<CryptoKey> {
-  checkKey(publicKey, ALGORITHMS[algorithm].publicKeyLength, 'public key', algorithm);
-  try {
-    return await suiteFor(algorithm).kem.importKey('raw', toArrayBuffer(publicKey), true);
-  } catch (cause) {
-    throw new XmtpError(WelcomeErrorCodes.invalidKey, `Invalid ${ALGORITHMS[algorithm].label} public key`, { cause });
+    throw new XmtpError(WelcomeErrorCodes.invalidKey, `Invalid ${ALGORITHMS.xwing.label} ${what}`, { cause });
   }
 }
 
@@ -201,8 +214,11 @@ export interface WelcomeWrapperKeyPair {
 
 /** A fresh welcome-wrapper key pair (X-Wing for the key package's 0xFF03 extension). */
 export async function generateWelcomeWrapperKeyPair(algorithm: WelcomeWrapperAlgorithmName): Promise<WelcomeWrapperKeyPair> {
-  checkAlgorithmName(algorithm);
-  const kem = suiteFor(algorithm).kem;
+  if (checkAlgorithmName(algorithm) === 'curve25519') {
+    const { secretKey, publicKey } = await x25519GenerateKeyPair();
+    return { algorithm, publicKey, privateKey: secretKey };
+  }
+  const kem = xwingKem();
   const pair = await kem.generateKeyPair();
   return {
     algorithm,
@@ -217,10 +233,11 @@ export async function welcomeWrapperPublicKey(algorithm: WelcomeWrapperAlgorithm
   checkKey(privateKey, ALGORITHMS[algorithm].privateKeyLength, 'private key', algorithm);
   try {
     if (algorithm === 'xwing') {
-      const pair = await (suiteFor(algorithm).kem as XWing).generateKeyPairDerand(new Uint8Array(privateKey));
-      return new Uint8Array(await suiteFor(algorithm).kem.serializePublicKey(pair.publicKey));
+      const kem = xwingKem();
+      const pair = await (kem as XWing).generateKeyPairDerand(new Uint8Array(privateKey));
+      return new Uint8Array(await kem.serializePublicKey(pair.publicKey));
     }
-    return x25519.getPublicKey(privateKey);
+    return await x25519PublicKey(privateKey);
   } catch (cause) {
     throw new XmtpError(WelcomeErrorCodes.invalidKey, `Invalid ${ALGORITHMS[algorithm].label} private key`, { cause });
   }
@@ -276,13 +293,17 @@ async function sealAll(
   recipientPublicKey: Uint8Array,
   plaintexts: readonly Uint8Array[],
 ): Promise<{ enc: Uint8Array; ciphertexts: Uint8Array[] }> {
-  const suite = suiteFor(algorithm);
-  const pk = await importPublicKey(algorithm, recipientPublicKey);
+  checkKey(recipientPublicKey, ALGORITHMS[algorithm].publicKeyLength, 'public key', algorithm);
+  const pk = algorithm === 'xwing' ? await importXWingKey(recipientPublicKey, true) : undefined;
   try {
-    const ctx = await suite.createSenderContext({ recipientPublicKey: pk, info: WELCOME_HPKE_INFO });
-    const ciphertexts: Uint8Array[] = [];
-    for (const pt of plaintexts) ciphertexts.push(new Uint8Array(await ctx.seal(pt, EMPTY)));
-    return { enc: new Uint8Array(ctx.enc), ciphertexts };
+    let ctx: HpkeContext;
+    if (pk) {
+      const { sharedSecret, enc } = await xwingKem().encap({ recipientPublicKey: pk });
+      ctx = hpkeContext(XWING_DRAFT06_OBSOLETE_KEM_ID, new Uint8Array(sharedSecret), new Uint8Array(enc), WELCOME_HPKE_INFO);
+    } else {
+      ctx = await hpkeSetupSender(recipientPublicKey, WELCOME_HPKE_INFO);
+    }
+    return { enc: ctx.enc, ciphertexts: plaintexts.map((pt) => ctx.seal(pt, EMPTY)) };
   } catch (cause) {
     throw new XmtpError(WelcomeErrorCodes.wrapFailed, `HPKE seal (${ALGORITHMS[algorithm].label}) failed`, { cause });
   }
@@ -295,7 +316,8 @@ async function openAll(
   more: readonly { readonly ciphertext: Uint8Array; readonly what: string }[],
   what: string,
 ): Promise<Uint8Array[]> {
-  const sk = await importPrivateKey(algorithm, privateKey);
+  checkKey(privateKey, ALGORITHMS[algorithm].privateKeyLength, 'private key', algorithm);
+  const sk = algorithm === 'xwing' ? await importXWingKey(privateKey, false) : undefined;
   const { kemOutput, ciphertext } = decodeHpkeCiphertext(wrapped);
   const expectedEnc = ALGORITHMS[algorithm].encLength;
   if (kemOutput.length !== expectedEnc) {
@@ -304,10 +326,14 @@ async function openAll(
       `Cannot decrypt ${what}: kem_output is ${kemOutput.length} bytes but ${ALGORITHMS[algorithm].label} uses ${expectedEnc} (wrapped with another algorithm?)`,
     );
   }
-  const suite = suiteFor(algorithm);
-  let ctx: Awaited<ReturnType<CipherSuite['createRecipientContext']>>;
+  let ctx: HpkeContext;
   try {
-    ctx = await suite.createRecipientContext({ recipientKey: sk, enc: kemOutput, info: WELCOME_HPKE_INFO });
+    if (sk) {
+      const sharedSecret = new Uint8Array(await xwingKem().decap({ enc: toArrayBuffer(kemOutput), recipientKey: sk }));
+      ctx = hpkeContext(XWING_DRAFT06_OBSOLETE_KEM_ID, sharedSecret, kemOutput, WELCOME_HPKE_INFO);
+    } else {
+      ctx = await hpkeSetupReceiver(privateKey, kemOutput, WELCOME_HPKE_INFO);
+    }
   } catch (cause) {
     throw new XmtpError(WelcomeErrorCodes.decryptFailed, `Cannot decrypt ${what}: HPKE decapsulation failed`, { cause });
   }
@@ -315,7 +341,7 @@ async function openAll(
   const parts = [{ ciphertext, what }, ...more];
   for (const part of parts) {
     try {
-      out.push(new Uint8Array(await ctx.open(part.ciphertext, EMPTY)));
+      out.push(ctx.open(part.ciphertext, EMPTY));
     } catch (cause) {
       throw new XmtpError(
         WelcomeErrorCodes.decryptFailed,

@@ -47,9 +47,12 @@ export function decodeStoredValue(bytes: Uint8Array): StoredValue {
   }
 }
 
+/** Chunks short enough for `String.fromCharCode.apply`'s argument limit. */
+const CHUNK = 0x2000;
+
 function base64(bytes: Uint8Array): string {
   let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
+  for (let i = 0; i < bytes.length; i += CHUNK) s += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
   return btoa(s);
 }
 
